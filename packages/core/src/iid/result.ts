@@ -1,0 +1,64 @@
+import type { Address } from "../address.js";
+import { IidExhaustedError, IidInputError } from "../errors.js";
+import type { Prefix } from "../prefix.js";
+
+/**
+ * What an interface-identifier algorithm produced: the identifier, the DAD counter that produced
+ * it (which may be higher than the one asked for, when lower counters gave reserved
+ * identifiers), and the resulting address.
+ *
+ * @example
+ * ```ts
+ * const { address, dadCounter } = rfc7217Iid({ prefix, secret, owner: "c1", ifname: "eth0" });
+ * ```
+ */
+export interface IidResult {
+  /** 8 bytes; for prefixes longer than /64 only the low `prefix.hostBits` bits are set. */
+  readonly iid: Uint8Array;
+  /** The DAD counter the identifier was derived with. */
+  readonly dadCounter: number;
+  /** The prefix combined with the identifier. */
+  readonly address: Address;
+}
+
+/**
+ * Runs `derive` for DAD counters from `first` up to `last` and returns the first identifier that
+ * `reserved` accepts. This is how the kernel and RFC 7217 §6 treat a reserved identifier: like a
+ * DAD conflict, so the counter moves on.
+ */
+export function firstUsable(
+  prefix: Prefix,
+  first: number,
+  last: number,
+  derive: (dadCounter: number) => Uint8Array,
+  reserved: (iid: Uint8Array, address: Address) => boolean,
+  algorithm: string,
+): IidResult {
+  for (let dadCounter = first; dadCounter <= last; dadCounter++) {
+    const address = prefix.withIid(derive(dadCounter));
+    const iid = prefix.iidOf(address);
+    if (!reserved(iid, address)) return { iid, dadCounter, address };
+  }
+  throw new IidExhaustedError(
+    `${algorithm}: DAD counters ${first} to ${last} in ${prefix} all gave reserved identifiers or conflicts; ` +
+      "raise the retry limit or pick another prefix",
+  );
+}
+
+/** Returns `n` if it is a DAD counter from 0 to `max`, else throws `DAD_COUNTER_INVALID`. */
+export function checkDadCounter(n: number, max: number): number {
+  if (!Number.isInteger(n) || n < 0 || n > max) {
+    throw new IidInputError("DAD_COUNTER_INVALID", `DAD counter ${n} must be an integer from 0 to ${max}`);
+  }
+  return n;
+}
+
+/** Throws `IID_PREFIX_LENGTH` unless `prefix` is /64 or shorter, as `algorithm` requires. */
+export function requireUpTo64(prefix: Prefix, algorithm: string): void {
+  if (prefix.bits > 64) {
+    throw new IidInputError(
+      "IID_PREFIX_LENGTH",
+      `${algorithm} makes 64-bit identifiers and needs a prefix of /64 or shorter, not /${prefix.bits}; use rfc7217`,
+    );
+  }
+}

@@ -1,0 +1,114 @@
+import { hmac } from "@noble/hashes/hmac.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { IidInputError } from "../errors.js";
+import type { Prefix } from "../prefix.js";
+import { isReservedIid } from "./reserved.js";
+import { checkDadCounter, firstUsable, type IidResult } from "./result.js";
+
+/** The highest DAD counter own6's RFC 7217 generator tries by default (RFC 7217 §6 asks for a cap). */
+export const RFC7217_MAX_DAD_COUNTER = 255;
+
+/** Input to own6's RFC 7217 generator, apart from the secret. */
+export interface Rfc7217Input {
+  /** The prefix the address is made in; its network address and length both enter F. */
+  readonly prefix: Prefix;
+  /** The container's stable identity: a container ID, a pod UID, a lease owner. */
+  readonly owner: string;
+  /** The interface name inside the container (`eth0`). Together with `owner` this is Net_Iface. */
+  readonly ifname: string;
+  /** RFC 7217's optional Network_ID: here, the name of the own6 network. Empty by default. */
+  readonly networkId?: string;
+  /** The first DAD counter to try (0 for a new address; +1 after each DAD conflict). */
+  readonly dadCounter?: number;
+  /** The highest DAD counter to try before giving up; default {@link RFC7217_MAX_DAD_COUNTER}. */
+  readonly maxDadCounter?: number;
+}
+
+/** A generator keyed with one secret; see {@link createRfc7217}. */
+export type Rfc7217Generator = (input: Rfc7217Input) => IidResult;
+
+const encoder = new TextEncoder();
+
+/**
+ * The exact message own6 feeds to HMAC-SHA-256 (docs/iid-encoding.md):
+ * `network(16) ‖ length(1) ‖ lp(owner) ‖ lp(ifname) ‖ lp(networkId) ‖ dadCounter(u32 BE)`, where
+ * `lp(s)` is the UTF-8 bytes of `s` after their length as a big-endian u16. The lengths make the
+ * encoding injective: ("ab", "c") and ("a", "bc") cannot collide.
+ *
+ * @example
+ * ```ts
+ * rfc7217Message({ prefix: Prefix.parse("2001:db8::/64"), owner: "c1", ifname: "eth0" }, 0).length; // 35
+ * ```
+ */
+export function rfc7217Message(input: Rfc7217Input, dadCounter: number): Uint8Array {
+  const fields = [input.owner, input.ifname, input.networkId ?? ""].map((s) => encoder.encode(s));
+  const size = 17 + fields.reduce((n, f) => n + 2 + f.length, 0) + 4;
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  out.set(input.prefix.address.toBytes(), 0);
+  out[16] = input.prefix.bits;
+  let at = 17;
+  for (const field of fields) {
+    if (field.length > 0xffff)
+      throw new IidInputError("IID_INPUT_TOO_LONG", "owner, ifname and networkId must each be under 64 KiB");
+    view.setUint16(at, field.length);
+    out.set(field, at + 2);
+    at += 2 + field.length;
+  }
+  view.setUint32(at, dadCounter);
+  return out;
+}
+
+/**
+ * Keys own6's RFC 7217 generator with `secret` (at least 16 bytes, from a CSPRNG) and returns it.
+ * The keyed HMAC state is computed once here, so each identifier costs only the message's
+ * compressions; reuse the generator for many containers.
+ *
+ * F = HMAC-SHA-256(secret, {@link rfc7217Message}); the identifier is the low `prefix.hostBits`
+ * bits of F (its last bytes), and reserved identifiers are skipped by moving to the next DAD
+ * counter, as RFC 7217 §5 and §6 describe.
+ *
+ * @throws {@link IidInputError} (code `SECRET_TOO_SHORT`) for a secret under 128 bits.
+ * @example
+ * ```ts
+ * const generate = createRfc7217(secret);
+ * const a = generate({ prefix: Prefix.parse("2001:db8::/64"), owner: "web-1", ifname: "eth0" });
+ * a.address.toString(); // the same every time for this secret, prefix, owner and ifname
+ * ```
+ */
+export function createRfc7217(secret: Uint8Array): Rfc7217Generator {
+  if (secret.length < 16) {
+    throw new IidInputError(
+      "SECRET_TOO_SHORT",
+      "the RFC 7217 secret must be at least 16 bytes (128 bits) from a CSPRNG",
+    );
+  }
+  const keyed = hmac.create(sha256, secret);
+  return (input) => {
+    const first = checkDadCounter(input.dadCounter ?? 0, 0xffffffff);
+    const last = checkDadCounter(input.maxDadCounter ?? RFC7217_MAX_DAD_COUNTER, 0xffffffff);
+    const derive = (dadCounter: number) =>
+      keyed.clone().update(rfc7217Message(input, dadCounter)).digest().subarray(24);
+    return firstUsable(
+      input.prefix,
+      first,
+      last,
+      derive,
+      (iid) => isReservedIid(iid, input.prefix.hostBits),
+      "rfc7217",
+    );
+  };
+}
+
+/**
+ * own6's default identifier in one call: {@link createRfc7217} keyed with `input.secret`. For
+ * many containers, key a generator once instead.
+ *
+ * @example
+ * ```ts
+ * rfc7217Iid({ prefix, secret, owner: "web-1", ifname: "eth0", networkId: "prod" }).address;
+ * ```
+ */
+export function rfc7217Iid(input: Rfc7217Input & { readonly secret: Uint8Array }): IidResult {
+  return createRfc7217(input.secret)(input);
+}

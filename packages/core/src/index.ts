@@ -1,0 +1,12 @@
+export * from "./address.js";
+export * from "./errors.js";
+export * from "./iid/eui64.js";
+export * from "./iid/linux.js";
+export * from "./iid/random.js";
+export * from "./iid/reserved.js";
+export type { IidResult } from "./iid/result.js";
+export * from "./iid/rfc7217.js";
+export * from "./iid/systemd.js";
+export type { AddressKind } from "./kind.js";
+export * from "./prefix.js";
+export * from "./secret.js";
