@@ -1,6 +1,12 @@
 import { defineConfig } from "vitest/config";
 
+// "@own6/source" makes workspace packages resolve to their TypeScript sources, so tests need no
+// build step and always test the code in the tree.
+const conditions = ["@own6/source", "import", "node", "default"];
+
 export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
     include: ["packages/*/test/**/*.test.ts", "examples/**/*.test.ts"],
     testTimeout: 60_000,

@@ -1,5 +1,6 @@
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
+import { utf8ToBytes } from "@noble/hashes/utils.js";
 import { IidInputError } from "../errors.js";
 import type { Prefix } from "../prefix.js";
 import { isReservedIid } from "./reserved.js";
@@ -27,8 +28,6 @@ export interface Rfc7217Input {
 /** A generator keyed with one secret; see {@link createRfc7217}. */
 export type Rfc7217Generator = (input: Rfc7217Input) => IidResult;
 
-const encoder = new TextEncoder();
-
 /**
  * The exact message own6 feeds to HMAC-SHA-256 (docs/iid-encoding.md):
  * `network(16) ‖ length(1) ‖ lp(owner) ‖ lp(ifname) ‖ lp(networkId) ‖ dadCounter(u32 BE)`, where
@@ -41,7 +40,7 @@ const encoder = new TextEncoder();
  * ```
  */
 export function rfc7217Message(input: Rfc7217Input, dadCounter: number): Uint8Array {
-  const fields = [input.owner, input.ifname, input.networkId ?? ""].map((s) => encoder.encode(s));
+  const fields = [input.owner, input.ifname, input.networkId ?? ""].map((s) => utf8ToBytes(s));
   const size = 17 + fields.reduce((n, f) => n + 2 + f.length, 0) + 4;
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);

@@ -1,3 +1,4 @@
+import { utf8ToBytes } from "@noble/hashes/utils.js";
 import siphash24 from "siphash24";
 import type { Address } from "../address.js";
 import { IidInputError } from "../errors.js";
@@ -24,8 +25,6 @@ export interface SystemdIidInput {
   readonly dadCounter?: number;
 }
 
-const encoder = new TextEncoder();
-
 // systemd's stable_private_address_is_valid tests these ranges against the whole address, so in
 // effect against the prefix, never the identifier (rfc.md §4). A compatible generator has to skip
 // exactly what systemd skips.
@@ -38,9 +37,9 @@ function systemdRejects(address: Address): boolean {
 function systemdMessage(input: SystemdIidInput, dadCounter: number): Uint8Array {
   const parts = [
     input.prefix.address.toBytes().subarray(0, 8),
-    encoder.encode(input.ifname),
+    utf8ToBytes(input.ifname),
     input.hwaddr ?? new Uint8Array(0),
-    encoder.encode(input.ssid ?? ""),
+    utf8ToBytes(input.ssid ?? ""),
     Uint8Array.of(dadCounter),
   ];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
