@@ -16,7 +16,25 @@ import { formatAddress, parseAddressText } from "./text.js";
  * a.equals(Address.parse("2001:db8::a")); // true
  * ```
  */
+/**
+ * Wraps 16 bytes the caller hands over and never touches again, without the copy and checks of
+ * {@link Address.fromBytes}: the identifier generators make one address per call.
+ * @internal Not re-exported from the package.
+ */
+export let adoptAddressBytes: (bytes: Uint8Array) => Address;
+
+/**
+ * The bytes of an address, shared, not copied: for hot paths that only read them.
+ * @internal Not re-exported from the package.
+ */
+export let addressBytes: (address: Address) => Uint8Array;
+
 export class Address {
+  static {
+    adoptAddressBytes = (bytes) => new Address(bytes, undefined);
+    addressBytes = (address) => address.#bytes;
+  }
+
   readonly #bytes: Uint8Array;
   /** The RFC 4007 zone (`eth0` in `fe80::1%eth0`), or undefined. */
   readonly zone: string | undefined;
@@ -52,7 +70,7 @@ export class Address {
    * ```
    */
   static fromBytes(bytes: ArrayLike<number>, zone?: string): Address {
-    const ok = bytes.length === 16 && Array.from(bytes).every((b) => Number.isInteger(b) && b >= 0 && b <= 255);
+    const ok = bytes.length === 16 && (bytes instanceof Uint8Array || Array.from(bytes).every(isByte));
     if (!ok) throw new AddressParseError(`${bytes.length} bytes`, "an IPv6 address is 16 bytes of 0-255");
     return new Address(Uint8Array.from(bytes), zone);
   }
@@ -137,4 +155,8 @@ export class Address {
   toJSON(): string {
     return this.toString();
   }
+}
+
+function isByte(b: number): boolean {
+  return Number.isInteger(b) && b >= 0 && b <= 255;
 }

@@ -1,4 +1,4 @@
-export * from "./address.js";
+export { Address } from "./address.js";
 export * from "./errors.js";
 export * from "./iid/eui64.js";
 export * from "./iid/linux.js";
@@ -17,5 +17,5 @@ export * from "./ndp/pio.js";
 export * from "./ndp/pio-usability.js";
 export * from "./ndp/solicited-node.js";
 export * from "./ndp/validate.js";
-export * from "./prefix.js";
+export { type HostableOptions, Prefix } from "./prefix.js";
 export * from "./secret.js";

@@ -1,4 +1,4 @@
-import { Address } from "./address.js";
+import { Address, addressBytes, adoptAddressBytes } from "./address.js";
 import { bigIntToBytes, bytesToBigInt, compareBytes, maskBytes, samePrefix } from "./bytes.js";
 import { PrefixParseError, PrefixUnhostableError, type UnhostableReason } from "./errors.js";
 import { type AddressKind, kindOfPrefixBytes } from "./kind.js";
@@ -24,7 +24,17 @@ const LENGTH = /^(0|[1-9]\d{0,2})$/;
  * site.contains(Address.parse("2001:db8:100:7::1")); // true
  * ```
  */
+/**
+ * The network bytes of a prefix, shared, not copied: for hot paths that only read them.
+ * @internal Not re-exported from the package.
+ */
+export let prefixBytes: (prefix: Prefix) => Uint8Array;
+
 export class Prefix {
+  static {
+    prefixBytes = (prefix) => prefix.#bytes;
+  }
+
   readonly #bytes: Uint8Array;
   /** The prefix length, 0 to 128. */
   readonly bits: number;
@@ -130,7 +140,7 @@ export class Prefix {
    * ```
    */
   contains(address: Address): boolean {
-    return samePrefix(this.#bytes, address.toBytes(), this.bits);
+    return samePrefix(this.#bytes, addressBytes(address), this.bits);
   }
 
   /**
@@ -275,7 +285,7 @@ export class Prefix {
       const mask = hostMask(this.hostBits, i);
       out[8 + i] = ((out[8 + i] ?? 0) & ~mask) | ((iid[i] ?? 0) & mask);
     }
-    return Address.fromBytes(out);
+    return adoptAddressBytes(out);
   }
 
   /**
@@ -287,9 +297,20 @@ export class Prefix {
    * ```
    */
   iidOf(address: Address): Uint8Array {
-    const bytes = address.toBytes();
+    return this.maskIid(address.toBytes().subarray(8));
+  }
+
+  /**
+   * A copy of an 8-byte identifier with only its low {@link Prefix.hostBits} bits kept.
+   *
+   * @example
+   * ```ts
+   * Prefix.parse("2001:db8::/120").maskIid(Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8))[7]; // 8, the rest 0
+   * ```
+   */
+  maskIid(iid: Uint8Array): Uint8Array {
     const out = new Uint8Array(8);
-    for (let i = 0; i < 8; i++) out[i] = (bytes[8 + i] ?? 0) & hostMask(this.hostBits, i);
+    for (let i = 0; i < 8; i++) out[i] = (iid[i] ?? 0) & hostMask(this.hostBits, i);
     return out;
   }
 

@@ -1,6 +1,6 @@
 import { _SHA1 } from "@noble/hashes/legacy.js";
 import { IidInputError } from "../errors.js";
-import type { Prefix } from "../prefix.js";
+import { type Prefix, prefixBytes } from "../prefix.js";
 import { isLinuxReservedIid } from "./reserved.js";
 import { checkDadCounter, firstUsable, type IidResult, requireUpTo64 } from "./result.js";
 
@@ -41,7 +41,7 @@ class RawSha1 extends _SHA1 {
 function kernelBlock(input: LinuxIidInput, dadCounter: number): Uint8Array {
   const block = new Uint8Array(64);
   block.set(input.secret, 0);
-  block.set(input.prefix.address.toBytes().subarray(0, 8), 16);
+  block.set(prefixBytes(input.prefix).subarray(0, 8), 16);
   if (input.hwaddr) block.set(input.hwaddr, 24);
   block[56] = dadCounter;
   return block;

@@ -35,8 +35,8 @@ export function firstUsable(
   algorithm: string,
 ): IidResult {
   for (let dadCounter = first; dadCounter <= last; dadCounter++) {
-    const address = prefix.withIid(derive(dadCounter));
-    const iid = prefix.iidOf(address);
+    const iid = prefix.maskIid(derive(dadCounter));
+    const address = prefix.withIid(iid);
     if (!reserved(iid, address)) return { iid, dadCounter, address };
   }
   throw new IidExhaustedError(

@@ -2,7 +2,7 @@ import { utf8ToBytes } from "@noble/hashes/utils.js";
 import siphash24 from "siphash24";
 import type { Address } from "../address.js";
 import { IidInputError } from "../errors.js";
-import { Prefix } from "../prefix.js";
+import { Prefix, prefixBytes } from "../prefix.js";
 import { isReservedIid } from "./reserved.js";
 import { checkDadCounter, firstUsable, type IidResult, requireUpTo64 } from "./result.js";
 
@@ -36,7 +36,7 @@ function systemdRejects(address: Address): boolean {
 
 function systemdMessage(input: SystemdIidInput, dadCounter: number): Uint8Array {
   const parts = [
-    input.prefix.address.toBytes().subarray(0, 8),
+    prefixBytes(input.prefix).subarray(0, 8),
     utf8ToBytes(input.ifname),
     input.hwaddr ?? new Uint8Array(0),
     utf8ToBytes(input.ssid ?? ""),
