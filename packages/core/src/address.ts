@@ -4,19 +4,6 @@ import { type AddressKind, kindOfBytes } from "./kind.js";
 import { formatAddress, parseAddressText } from "./text.js";
 
 /**
- * An IPv6 address, optionally with a zone: an immutable value in the spirit of Go's `netip.Addr`.
- * Compare with {@link Address.equals} or {@link Address.compare}; {@link Address.toString} gives
- * RFC 5952 text, which is also a good map key.
- *
- * @example
- * ```ts
- * const a = Address.parse("2001:DB8:0:0:0:0:0:A");
- * a.toString();            // "2001:db8::a"
- * a.kind;                  // "documentation"
- * a.equals(Address.parse("2001:db8::a")); // true
- * ```
- */
-/**
  * Wraps 16 bytes the caller hands over and never touches again, without the copy and checks of
  * {@link Address.fromBytes}: the identifier generators make one address per call.
  * @internal Not re-exported from the package.
@@ -29,6 +16,19 @@ export let adoptAddressBytes: (bytes: Uint8Array) => Address;
  */
 export let addressBytes: (address: Address) => Uint8Array;
 
+/**
+ * An IPv6 address, optionally with a zone: an immutable value in the spirit of Go's `netip.Addr`.
+ * Compare with {@link Address.equals} or {@link Address.compare}; {@link Address.toString} gives
+ * RFC 5952 text, which is also a good map key.
+ *
+ * @example
+ * ```ts
+ * const a = Address.parse("2001:DB8:0:0:0:0:0:A");
+ * a.toString();            // "2001:db8::a"
+ * a.kind;                  // "documentation"
+ * a.equals(Address.parse("2001:db8::a")); // true
+ * ```
+ */
 export class Address {
   static {
     adoptAddressBytes = (bytes) => new Address(bytes, undefined);

@@ -12,6 +12,12 @@ export interface HostableOptions {
 const LENGTH = /^(0|[1-9]\d{0,2})$/;
 
 /**
+ * The network bytes of a prefix, shared, not copied: for hot paths that only read them.
+ * @internal Not re-exported from the package.
+ */
+export let prefixBytes: (prefix: Prefix) => Uint8Array;
+
+/**
  * An IPv6 prefix: a masked network address and a length, immutable, in the spirit of Go's
  * `netip.Prefix`. It splits into subnets (a /48 into /64s, one per host) and names the addresses
  * of the containers it hosts.
@@ -24,12 +30,6 @@ const LENGTH = /^(0|[1-9]\d{0,2})$/;
  * site.contains(Address.parse("2001:db8:100:7::1")); // true
  * ```
  */
-/**
- * The network bytes of a prefix, shared, not copied: for hot paths that only read them.
- * @internal Not re-exported from the package.
- */
-export let prefixBytes: (prefix: Prefix) => Uint8Array;
-
 export class Prefix {
   static {
     prefixBytes = (prefix) => prefix.#bytes;
