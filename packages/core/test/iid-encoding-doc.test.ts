@@ -8,7 +8,7 @@ import { Prefix, parseSecret, rfc7217Iid, rfc7217Message } from "../src/index.js
 const doc = readFileSync(new URL("../../../docs/iid-encoding.md", import.meta.url), "utf8");
 const rows = doc
   .split("\n")
-  .filter((line) => /^\| [0-9a-f:]+\/\d+ \|/.test(line))
+  .filter((line) => /^\|\s*[0-9a-f:]+\/\d+\s*\|/.test(line))
   .map((line) =>
     line
       .split("|")
