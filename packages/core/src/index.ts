@@ -1,4 +1,5 @@
 export { Address } from "./address.js";
+export type { DadCheck, DadOutcome } from "./dad/check.js";
 export * from "./errors.js";
 export * from "./iid/eui64.js";
 export * from "./iid/linux.js";

@@ -1,0 +1,15 @@
+export * from "./addresses.js";
+export * from "./attach/host.js";
+export * from "./attach/macvlan.js";
+export * from "./attach/routed.js";
+export * from "./dad/kernel.js";
+export * from "./errors.js";
+export { exec, ip, ipBatch, ipJson } from "./ip.js";
+export * from "./lab/lab.js";
+export * from "./links.js";
+export * from "./monitor.js";
+export * from "./names.js";
+export * from "./netns.js";
+export * from "./prefix/discovery.js";
+export * from "./routes.js";
+export * from "./sysctl.js";

@@ -1,0 +1,122 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { Address } from "@own6/core";
+
+/** One address event from the kernel, as `ip -o monitor address all-nsid` prints it. */
+export interface AddressEvent {
+  /** The namespace's id as seen from the monitor's namespace; `current` for its own. */
+  readonly nsid: string;
+  readonly deleted: boolean;
+  readonly address: Address;
+  readonly prefixLength: number;
+  readonly tentative: boolean;
+  readonly dadfailed: boolean;
+  readonly optimistic: boolean;
+  readonly deprecated: boolean;
+}
+
+const LINE = /^(?:\[nsid (\w+)\])?(Deleted )?\d+:\s+\S+\s+inet6 ([0-9a-fA-F:.]+)\/(\d+) (.*)$/;
+
+/**
+ * Parses one line of `ip -o monitor address all-nsid`, or returns undefined for lines that are
+ * not IPv6 address events. The interface name on the line is resolved in the monitor's own
+ * namespace, so it is wrong for other namespaces' events and is not reported.
+ *
+ * @example
+ * ```ts
+ * parseAddressEvent("[nsid 0]2: eth0    inet6 2001:db8::5/64 scope global tentative \\ ...")?.tentative; // true
+ * ```
+ */
+export function parseAddressEvent(line: string): AddressEvent | undefined {
+  const m = LINE.exec(line);
+  if (!m?.[3] || !m[4]) return undefined;
+  const words = new Set((m[5] ?? "").split(/\s+/));
+  let address: Address;
+  try {
+    address = Address.parse(m[3]);
+  } catch {
+    return undefined;
+  }
+  return {
+    nsid: m[1] ?? "current",
+    deleted: m[2] !== undefined,
+    address,
+    prefixLength: Number(m[4]),
+    tentative: words.has("tentative"),
+    dadfailed: words.has("dadfailed"),
+    optimistic: words.has("optimistic"),
+    deprecated: words.has("deprecated"),
+  };
+}
+
+/**
+ * Watches IPv6 address events of a namespace and of every namespace it has an id for (the kernel
+ * gives one to each namespace a link crosses into), through one long-running
+ * `ip -o monitor address all-nsid`. One monitor serves every container on a host, where a
+ * monitor or a poll per container would cost a process each.
+ *
+ * @example
+ * ```ts
+ * const monitor = AddressMonitor.start("host");
+ * const stop = monitor.subscribe((e) => console.log(String(e.address), e.tentative));
+ * // ...
+ * stop();
+ * monitor.close();
+ * ```
+ */
+export class AddressMonitor {
+  readonly #child: ChildProcess;
+  readonly #listeners = new Set<(event: AddressEvent) => void>();
+
+  private constructor(ns: string | undefined) {
+    const args = [...(ns === undefined ? [] : ["-n", ns]), "-o", "monitor", "address", "all-nsid"];
+    this.#child = spawn("ip", args, { stdio: ["ignore", "pipe", "ignore"] });
+    this.#child.on("error", () => this.#listeners.clear());
+    const lines = createInterface({ input: this.#child.stdout as NodeJS.ReadableStream });
+    lines.on("line", (line) => this.#dispatch(line));
+  }
+
+  /**
+   * Starts a monitor in namespace `ns` (the caller's namespace when left out).
+   *
+   * @example
+   * ```ts
+   * const monitor = AddressMonitor.start();
+   * ```
+   */
+  static start(ns?: string): AddressMonitor {
+    return new AddressMonitor(ns);
+  }
+
+  #dispatch(line: string): void {
+    const event = parseAddressEvent(line);
+    if (!event) return;
+    for (const listener of this.#listeners) listener(event);
+  }
+
+  /**
+   * Calls `listener` for every event until the returned function is called.
+   *
+   * @example
+   * ```ts
+   * const stop = monitor.subscribe((e) => e.dadfailed && console.warn(`duplicate ${e.address}`));
+   * ```
+   */
+  subscribe(listener: (event: AddressEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Stops the monitor process.
+   *
+   * @example
+   * ```ts
+   * monitor.close();
+   * ```
+   */
+  close(): void {
+    this.#listeners.clear();
+    this.#child.kill("SIGTERM");
+  }
+}

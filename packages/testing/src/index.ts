@@ -1,0 +1,2 @@
+export * from "./fc.js";
+export * from "./root.js";
