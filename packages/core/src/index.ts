@@ -1,5 +1,14 @@
 export { Address } from "./address.js";
 export type { DadCheck, DadOutcome } from "./dad/check.js";
+export type { Clock, ClockTimer } from "./dad/clock.js";
+export * from "./dad/driver.js";
+export * from "./dad/effects.js";
+export * from "./dad/errors.js";
+export * from "./dad/events.js";
+export * from "./dad/machine.js";
+export * from "./dad/options.js";
+export * from "./dad/probe.js";
+export * from "./dad/state.js";
 export * from "./errors.js";
 export * from "./iid/eui64.js";
 export * from "./iid/linux.js";
