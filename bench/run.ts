@@ -1,9 +1,13 @@
 // Runs every benchmark in bench/ in one process, each as ratios against a baseline measured in
 // the same run, and prints their tables. The machines are shared and noisy: read the ratios,
 // not the absolute rates.
+import { run as alloc } from "./alloc.bench.js";
 import { run as iid } from "./iid.bench.js";
 
-const suites: [string, () => Promise<unknown>][] = [["interface identifiers", iid]];
+const suites: [string, () => Promise<unknown>][] = [
+  ["interface identifiers", iid],
+  ["allocation", alloc],
+];
 
 for (const [name, suite] of suites) {
   console.log(`\n== ${name}`);

@@ -120,7 +120,7 @@ export class SimNode {
   }
 
   /**
-   * A {@link DadProbe} on this node's interface, for {@link createDadCheck} or {@link startDad}.
+   * A {@link DadProbe} on this node's interface, for `createDadCheck` or `startDad` in `@own6/core`.
    *
    * @example
    * ```ts

@@ -1,0 +1,16 @@
+/**
+ * Runs `task` over `items` with at most `limit` running at once and returns the results in
+ * order. Tasks should not reject: wrap them when a failure must not stop the others.
+ */
+export async function mapPool<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await task(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
