@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PNPM_VERSION=12.4.2
-APT_PACKAGES=(iproute2 radvd procps)
+APT_PACKAGES=(iproute2 radvd procps make g++)
 
 if [ "$(id -u)" = 0 ]; then
   missing=()
@@ -29,5 +29,10 @@ if [ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
   npm install -g --silent "pnpm@$PNPM_VERSION"
 fi
 
+# better-sqlite3 compiles on install; node-gyp must use the headers Debian's Node ships instead
+# of downloading them (there is no route to nodejs.org here).
+if [ -z "${npm_config_nodedir:-}" ] && [ -d /usr/include/node ]; then
+  export npm_config_nodedir=/usr
+fi
 pnpm install --frozen-lockfile
 pnpm build

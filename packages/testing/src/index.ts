@@ -1,2 +1,3 @@
 export * from "./fc.js";
+export * from "./lease-store-contract.js";
 export * from "./root.js";
