@@ -1,6 +1,6 @@
 export { Address } from "./address.js";
 export * from "./alloc/index.js";
-export type { DadCheck, DadOutcome } from "./dad/check.js";
+export type { DadCheck, DadContext, DadOutcome } from "./dad/check.js";
 export type { Clock, ClockTimer } from "./dad/clock.js";
 export * from "./dad/driver.js";
 export * from "./dad/effects.js";

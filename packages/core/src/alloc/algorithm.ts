@@ -60,7 +60,7 @@ export function rfc7217Algorithm(secret: Uint8Array): IidAlgorithm {
   const generate = createRfc7217(secret);
   return {
     name: "rfc7217",
-    derive: (r) => generate({ ...r, ifname: "" }),
+    derive: (r) => generate({ ...r, ...netIface(r.owner) }),
   };
 }
 
@@ -81,4 +81,15 @@ export function randomAlgorithm(random: RandomBytes): IidAlgorithm {
       return { ...result, dadCounter: r.dadCounter + result.dadCounter };
     },
   };
+}
+
+/**
+ * RFC 7217's Net_Iface from an allocator owner: adapters name owners `<container id>/<ifname>`
+ * (neither part can hold a `/`), which maps to the generator's `owner` and `ifname`, so that
+ * `own6 iid --owner <id> --ifname <ifname>` predicts the allocator's address. An owner without a
+ * `/` is all `owner`, with an empty `ifname`.
+ */
+function netIface(owner: string): { owner: string; ifname: string } {
+  const slash = owner.lastIndexOf("/");
+  return slash < 0 ? { owner, ifname: "" } : { owner: owner.slice(0, slash), ifname: owner.slice(slash + 1) };
 }

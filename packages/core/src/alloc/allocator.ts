@@ -532,7 +532,7 @@ export class Allocator {
     if (typeof claim === "string") return tryOf(text, counter, "in-use", claim);
     let outcome: Awaited<ReturnType<DadCheck>>;
     try {
-      outcome = await this.#settings.dad(address);
+      outcome = await this.#settings.dad(address, { owner: plan.owner });
     } catch (error) {
       await this.#drop(text, claim);
       throw error;

@@ -19,13 +19,28 @@ export type DadOutcome =
   | { readonly status: "inconclusive"; readonly reason: string };
 
 /**
+ * Who a DAD check is for: the owner (container and interface) the candidate would be leased to.
+ * A check whose probe runs on the owner's own link (a macvlan in the container's namespace) needs
+ * it to find that link; one probing from a shared link ignores it.
+ *
+ * @example
+ * ```ts
+ * const check: DadCheck = (address, { owner }) => checkOnLinkOf(owner, address);
+ * ```
+ */
+export interface DadContext {
+  readonly owner: string;
+}
+
+/**
  * The one thing an allocator needs from DAD: prove an address unique on the link, or not. The DAD
  * driver builds one of these from a probe, a clock and randomness; the kernel adapter builds one
- * that reads the kernel's verdict.
+ * that reads the kernel's verdict. The allocator always passes the context; other callers may
+ * leave it out.
  *
  * @example
  * ```ts
  * const check: DadCheck = async () => ({ status: "unique" }); // no DAD (DupAddrDetectTransmits = 0)
  * ```
  */
-export type DadCheck = (address: Address) => Promise<DadOutcome>;
+export type DadCheck = (address: Address, context?: DadContext) => Promise<DadOutcome>;

@@ -8,8 +8,9 @@ import {
   randomAlgorithm,
 } from "../../src/alloc/index.js";
 import { PrefixUnhostableError } from "../../src/errors.js";
+import { rfc7217Iid } from "../../src/iid/rfc7217.js";
 import { Prefix } from "../../src/prefix.js";
-import { candidate, fakeDad, openAllocator, P1, P2, sameForAll, virtualClock } from "./helpers.js";
+import { candidate, fakeDad, openAllocator, P1, P2, SECRET, sameForAll, virtualClock } from "./helpers.js";
 
 const P9 = Prefix.parse("2001:db8:9::/64");
 const owners = Array.from({ length: 12 }, (_, i) => `ctr-${i}/eth0`);
@@ -240,5 +241,36 @@ describe("allocator: input", () => {
       "blue",
       "2001:db8:1:0:909:909:909:901",
     ]);
+  });
+});
+
+describe("DAD context", () => {
+  it("allocator: tells the DAD check which owner the candidate is for", async () => {
+    const owners: (string | undefined)[] = [];
+    const allocator = await Allocator.open({
+      prefixes: [P1],
+      secret: SECRET,
+      now: () => 0,
+      dad: async (_address, context) => {
+        owners.push(context?.owner);
+        return { status: "unique" };
+      },
+    });
+    await allocator.allocate("ctr-7/eth0");
+    expect(owners).toEqual(["ctr-7/eth0"]);
+  });
+});
+
+describe("rfc7217 owners", () => {
+  it("allocator: an owner <id>/<ifname> gets what own6 iid --owner <id> --ifname <ifname> predicts", async () => {
+    const allocator = await Allocator.open({
+      prefixes: [P1],
+      secret: SECRET,
+      now: () => 0,
+      dad: async () => ({ status: "unique" }),
+    });
+    const lease = await allocator.allocate("4f1c2b9e/eth0", { networkId: "blue" });
+    const predicted = rfc7217Iid({ prefix: P1, secret: SECRET, owner: "4f1c2b9e", ifname: "eth0", networkId: "blue" });
+    expect(lease.address.toString()).toBe(predicted.address.toString());
   });
 });

@@ -28,7 +28,11 @@ const generate = createRfc7217(SECRET);
  */
 export function candidate(prefix: Prefix, owner: string, dadCounter: number, networkId = ""): string {
   try {
-    return generate({ prefix, owner, ifname: "", networkId, dadCounter, maxDadCounter: dadCounter }).address.toString();
+    // Owners are `<id>/<ifname>`: RFC 7217's Net_Iface split at the last slash (docs/iid-encoding.md).
+    const slash = owner.lastIndexOf("/");
+    const netIface =
+      slash < 0 ? { owner, ifname: "" } : { owner: owner.slice(0, slash), ifname: owner.slice(slash + 1) };
+    return generate({ prefix, ...netIface, networkId, dadCounter, maxDadCounter: dadCounter }).address.toString();
   } catch (error) {
     if (error instanceof IidExhaustedError) return "reserved";
     throw error;
