@@ -30,4 +30,6 @@ await Promise.all(
     }
   }),
 );
-process.stdout.write(`${JSON.stringify(results)}\n`);
+// Exit at once: a connection attempt to an address that never answers would otherwise hold the
+// process open until the socket's own timeout, long after its request was abandoned.
+process.stdout.write(`${JSON.stringify(results)}\n`, () => process.exit(0));

@@ -2,7 +2,7 @@ import { Own6Error } from "@own6/core";
 
 // iproute2 reports errors as text; these are the kernel errnos behind the messages it prints.
 const ERRNO_BY_MESSAGE: [RegExp, string][] = [
-  [/File exists/i, "EEXIST"],
+  [/File exists|address already assigned/i, "EEXIST"],
   [/No such device|Cannot find device|does not exist/i, "ENODEV"],
   [/Operation not permitted/i, "EPERM"],
   [/Permission denied/i, "EACCES"],

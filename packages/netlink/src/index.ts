@@ -10,6 +10,7 @@ export * from "./links.js";
 export * from "./monitor.js";
 export * from "./names.js";
 export * from "./netns.js";
+export * from "./network.js";
 export * from "./prefix/discovery.js";
 export * from "./routes.js";
 export * from "./sysctl.js";

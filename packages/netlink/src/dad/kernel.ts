@@ -147,3 +147,27 @@ async function pollUntil(
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * A `DadCheck` that runs each check on the link of the owner it is for, as the allocator names
+ * it in the context: for macvlan containers, whose own link is where DAD must run. An owner
+ * without a registered link gets an inconclusive outcome, never a false "unique".
+ *
+ * @example
+ * ```ts
+ * const links = new Map<string, KernelDadTarget>();
+ * const allocator = await Allocator.open({ ..., dad: kernelDadPerOwner((owner) => links.get(owner), options, monitor) });
+ * ```
+ */
+export function kernelDadPerOwner(
+  targetOf: (owner: string) => KernelDadTarget | undefined,
+  options: KernelDadOptions,
+  monitor: AddressMonitor,
+): DadCheck {
+  return async (address, context) => {
+    const target = context && targetOf(context.owner);
+    if (!target)
+      return { status: "inconclusive", reason: `no link is registered for ${context?.owner ?? "this check"}` };
+    return kernelDadCheck(target, options, monitor)(address);
+  };
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import {
+  checkIfname,
+  checkNetns,
+  errnoOf,
+  InvalidNameError,
+  parseAddressEvent,
+  parsePrefixEvent,
+} from "../src/index.js";
+
+describe("ip monitor address lines", () => {
+  it("reads another namespace's tentative address", () => {
+    const e = parseAddressEvent(
+      "[nsid 0]2: vA    inet6 2001:db8::5/64 scope global tentative \\       valid_lft forever preferred_lft forever",
+    );
+    expect(e).toMatchObject({ nsid: "0", deleted: false, prefixLength: 64, tentative: true, dadfailed: false });
+    expect(String(e?.address)).toBe("2001:db8::5");
+  });
+
+  it("reads a deletion and a DAD failure", () => {
+    const e = parseAddressEvent(
+      "[nsid 3]Deleted 7: eth0    inet6 2001:db8::9/64 scope global dadfailed tentative \\ valid_lft 600",
+    );
+    expect(e).toMatchObject({ nsid: "3", deleted: true, dadfailed: true, tentative: true });
+  });
+
+  it("reads the monitor's own namespace and skips IPv4 and noise", () => {
+    expect(parseAddressEvent("[nsid current]2: vA    inet6 fe80::1/64 scope link \\ valid_lft forever")?.nsid).toBe(
+      "current",
+    );
+    expect(parseAddressEvent("2: eth0    inet 192.0.2.1/24 scope global eth0")).toBeUndefined();
+    expect(parseAddressEvent("garbage")).toBeUndefined();
+  });
+});
+
+describe("ip monitor prefix lines", () => {
+  it("reads iproute2 6.1's run-together form", () => {
+    const p = parsePrefixEvent("prefix 2001:db8:1::/64dev vH valid 3600 preferred 1800");
+    expect(p).toMatchObject({ ifname: "vH", validLifetime: 3600, preferredLifetime: 1800 });
+    expect(String(p?.prefix)).toBe("2001:db8:1::/64");
+  });
+
+  it("reads flags, infinity, and a deprecating router", () => {
+    expect(
+      parsePrefixEvent("prefix 2001:db8:2::/64 dev up0 onlink autoconf valid 4294967295 preferred 0"),
+    ).toMatchObject({
+      validLifetime: undefined,
+      preferredLifetime: 0,
+    });
+    expect(parsePrefixEvent("prefix nonsense")).toBeUndefined();
+  });
+});
+
+describe("names that reach a command line", () => {
+  it.each(["eth0", "veth_1.10", "o6abcdef0123", "a"])("accepts interface %s", (n) => expect(checkIfname(n)).toBe(n));
+  it.each(["", "a".repeat(16), "eth0/1", "eth 0", "eth:0", "-eth0", ".", "..", "eth0\n"])(
+    "rejects interface %j",
+    (n) => {
+      expect(() => checkIfname(n)).toThrow(InvalidNameError);
+    },
+  );
+  it.each(["own6-c1", "cni-1234_ab.cd"])("accepts namespace %s", (n) => expect(checkNetns(n)).toBe(n));
+  it.each(["", "../etc", "/run/netns/x", "-n", "a b", "x".repeat(65)])("rejects namespace %j", (n) => {
+    expect(() => checkNetns(n)).toThrow(InvalidNameError);
+  });
+});
+
+describe("errno from iproute2's messages", () => {
+  it.each([
+    ["RTNETLINK answers: File exists", "EEXIST"],
+    ["Error: ipv6: address already assigned.", "EEXIST"],
+    ['Cannot find device "eth9"', "ENODEV"],
+    ["RTNETLINK answers: Operation not permitted", "EPERM"],
+    ["Error: Invalid argument", "EINVAL"],
+    ["something else", "EUNKNOWN"],
+  ])("%s -> %s", (text, errno) => expect(errnoOf(text)).toBe(errno));
+});
