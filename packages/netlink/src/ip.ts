@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { errnoOf, NetlinkError } from "./errors.js";
+import { checkNetns, isNetnsPath } from "./names.js";
 
 // own6 drives the kernel through iproute2 (linux.md §1.4): a Debian package, no native addon,
 // `-n` enters namespaces without a helper process, its JSON is stable and DAD-aware, and a
@@ -46,7 +47,8 @@ export function exec(program: string, args: readonly string[], operation: string
 }
 
 /**
- * Runs `ip` (inside namespace `ns` when given) and resolves with its stdout.
+ * Runs `ip` (inside namespace `ns` when given: `ip -n` for a name, nsenter for a path) and
+ * resolves with its stdout.
  *
  * @example
  * ```ts
@@ -54,7 +56,9 @@ export function exec(program: string, args: readonly string[], operation: string
  * ```
  */
 export function ip(ns: string | undefined, args: readonly string[], operation: string): Promise<string> {
-  return exec("ip", ns === undefined ? args : ["-n", ns, ...args], operation);
+  if (ns === undefined) return exec("ip", args, operation);
+  if (isNetnsPath(checkNetns(ns))) return exec("nsenter", [`--net=${ns}`, "--", "ip", ...args], operation);
+  return exec("ip", ["-n", ns, ...args], operation);
 }
 
 /**
@@ -91,6 +95,10 @@ export function ipBatch(
     }
   }
   // Batch lines take no options, so `-6` (own6 is IPv6-only) is given once for all of them.
+  const input = `${commands.map((c) => c.join(" ")).join("\n")}\n`;
+  if (ns !== undefined && isNetnsPath(checkNetns(ns))) {
+    return exec("nsenter", [`--net=${ns}`, "--", "ip", "-6", "-batch", "-"], operation, input);
+  }
   const args = ns === undefined ? ["-6", "-batch", "-"] : ["-6", "-n", ns, "-batch", "-"];
-  return exec("ip", args, operation, `${commands.map((c) => c.join(" ")).join("\n")}\n`);
+  return exec("ip", args, operation, input);
 }

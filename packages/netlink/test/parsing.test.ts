@@ -60,9 +60,13 @@ describe("names that reach a command line", () => {
     },
   );
   it.each(["own6-c1", "cni-1234_ab.cd"])("accepts namespace %s", (n) => expect(checkNetns(n)).toBe(n));
-  it.each(["", "../etc", "/run/netns/x", "-n", "a b", "x".repeat(65)])("rejects namespace %j", (n) => {
-    expect(() => checkNetns(n)).toThrow(InvalidNameError);
-  });
+  it.each(["/run/netns/x", "/proc/42/ns/net"])("accepts namespace path %s", (n) => expect(checkNetns(n)).toBe(n));
+  it.each(["", "../etc", "/run/netns/../x", "/run/./x", "run/netns/x", "-n", "a b", "/a b", "x".repeat(65)])(
+    "rejects namespace %j",
+    (n) => {
+      expect(() => checkNetns(n)).toThrow(InvalidNameError);
+    },
+  );
 });
 
 describe("errno from iproute2's messages", () => {

@@ -40,16 +40,17 @@ describeAsRoot("netlink smoke", () => {
     expect(prefix.toString()).toBe("2001:db8:1::/64");
   });
 
-  it("macvlan: unique, then a squatted duplicate", async () => {
+  it("macvlan, with the namespace given as a path as CNI runtimes do: unique, then a squatted duplicate", async () => {
     const netns = await lab.containerNetns();
-    const target = await createMacvlan(lab.hostUplink, { netns, ifname: "eth0" }, dad, 64);
+    const path = `/run/netns/${netns}`;
+    const target = await createMacvlan(lab.hostUplink, { netns: path, ifname: "eth0" }, dad, 64);
     const check = kernelDadCheck(target, dad, monitor);
     const address = random();
     expect(await check(address)).toEqual({ status: "unique" });
     const taken = random();
     await lab.squat(taken);
     expect((await check(taken)).status).toBe("duplicate");
-    await routeMacvlan(lab.hostUplink, { netns, ifname: "eth0" });
+    await routeMacvlan(lab.hostUplink, { netns: path, ifname: "eth0" });
     await lab.serve(netns, address);
     const [r] = await lab.fetchFromExt([address]);
     expect(r).toMatchObject({ ok: true, client: lab.extAddress.toString(), local: address.toString() });
