@@ -3,10 +3,12 @@
 // not the absolute rates.
 import { run as alloc } from "./alloc.bench.js";
 import { run as iid } from "./iid.bench.js";
+import { run as netlink } from "./netlink.bench.js";
 
 const suites: [string, () => Promise<unknown>][] = [
   ["interface identifiers", iid],
   ["allocation", alloc],
+  ["containers to a verified, reachable address (namespace lab)", netlink],
 ];
 
 for (const [name, suite] of suites) {

@@ -10,12 +10,12 @@ Usage: own6 <command> [options]
 
 Commands:
   iid     print the address an interface identifier algorithm gives
-  demo    show the addresses a set of containers gets, and that they are unique
+  demo    the main job: containers with their own DAD-proven, reachable addresses
 
 Run "own6 <command> --help" for a command's options. Also: own6 --help, own6 --version.
 `;
 
-const COMMANDS: Record<string, { run: (argv: string[], io: Io) => number; help: string }> = {
+const COMMANDS: Record<string, { run: (argv: string[], io: Io) => number | Promise<number>; help: string }> = {
   iid: { run: iidCommand, help: IID_HELP },
   demo: { run: demoCommand, help: DEMO_HELP },
 };
@@ -37,7 +37,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const command = COMMANDS[first];
   if (!command) return fail(io, `unknown command "${first}"; run own6 --help`, 2);
   try {
-    return command.run(rest, io);
+    return await command.run(rest, io);
   } catch (e) {
     if (e instanceof UsageError) return fail(io, e.message, 2);
     if (e instanceof Own6Error) return fail(io, `${e.message} [${e.code}]`, 2);

@@ -1,9 +1,13 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { describeAsRoot } from "@own6/testing";
 import { describe, expect, it } from "vitest";
+import { runSimDemo } from "../src/demo/sim-run.js";
 import { main } from "../src/main.js";
 import { VERSION } from "../src/version.js";
+
+const bin = fileURLToPath(new URL("../bin/own6", import.meta.url));
 
 async function own6(...argv: string[]) {
   let stdout = "";
@@ -126,16 +130,41 @@ describe("own6", () => {
     expect(r.stderr).toMatch(/unknown command "frobnicate"/);
   });
 
-  it("demo shows unique addresses inside the prefix", async () => {
-    const r = await own6("demo", "--containers", "20", "--json");
-    expect(r.status).toBe(0);
-    const summary = JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "");
-    expect(summary).toMatchObject({ containers: 20, unique: 20, inside: true });
+  it("demo rejects bad options with status 2", async () => {
+    expect((await own6("demo", "--containers", "0")).status).toBe(2);
+    expect((await own6("demo", "--mode", "bridge")).stderr).toMatch(/--mode must be macvlan or routed/);
+  });
+});
+
+describe("own6 demo on the simulated link (the no-root path)", () => {
+  it("gives every container a unique address and catches the squatter with DAD", async () => {
+    const result = await runSimDemo(30, () => undefined);
+    expect(result).toMatchObject({ mode: "simulated", containers: 30, unique: 30, reachable: null, conflicts: 1 });
+    expect(result.rows[1]?.dadCounter).toBe(1);
+    expect(result.rows.every((r) => r.address.startsWith("2001:db8:1:0:"))).toBe(true);
+  });
+});
+
+describeAsRoot("own6 demo in the namespace lab (the main job)", () => {
+  it("brings up containers that are unique, reachable from outside and NAT-free", () => {
+    const out = execFileSync(bin, ["demo", "--containers", "12", "--json"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const summary = JSON.parse(out.trim().split("\n").at(-1) ?? "");
+    expect(summary).toMatchObject({
+      prefix: "2001:db8:1::/64",
+      mode: "routed",
+      containers: 12,
+      unique: 12,
+      reachable: 12,
+      natFree: 12,
+      conflicts: 1,
+    });
   });
 });
 
 describe("the built executable", () => {
-  const bin = fileURLToPath(new URL("../bin/own6", import.meta.url));
   const built = existsSync(fileURLToPath(new URL("../dist/main.js", import.meta.url)));
 
   it("runs from a checkout after the build (pnpm build)", () => {

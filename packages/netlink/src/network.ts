@@ -9,8 +9,8 @@ import {
   type RenumberResult,
 } from "@own6/core";
 import { addAddress } from "./addresses.js";
-import type { HostUplink } from "./attach/host.js";
-import { type ContainerLink, createMacvlan, deleteMacvlan, routeMacvlan } from "./attach/macvlan.js";
+import { type HostUplink, uplinkGateway } from "./attach/host.js";
+import { type ContainerLink, createMacvlan, deleteMacvlan } from "./attach/macvlan.js";
 import { attachRouted, hostVethName, prepareRoutedHost } from "./attach/routed.js";
 import { type KernelDadOptions, type KernelDadTarget, kernelDadCheck, kernelDadPerOwner } from "./dad/kernel.js";
 import { NetlinkError } from "./errors.js";
@@ -51,6 +51,11 @@ export interface Attached {
   readonly lease: Lease;
   /** Milliseconds from the start of attach to a DAD-proven, configured address. */
   readonly elapsedMs: number;
+  /**
+   * Milliseconds from the start of attach until the container could use its address: with
+   * optimistic DAD in macvlan mode, as soon as it was on the link; otherwise `elapsedMs`.
+   */
+  readonly usableMs: number;
 }
 
 /**
@@ -95,17 +100,23 @@ export class ContainerNetwork {
   readonly #monitor: AddressMonitor;
   /** Macvlan mode: each owner's own link, where its DAD runs. */
   readonly #links: Map<string, KernelDadTarget>;
+  /** Macvlan mode: when each address became usable on its link (Date.now()), by address text. */
+  readonly #usable: Map<string, number>;
+  /** Macvlan mode: the router's link-local address on the uplink, looked up once. */
+  #gateway: Promise<Address | undefined> | undefined;
 
   private constructor(
     options: ContainerNetworkOptions,
     allocator: Allocator,
     monitor: AddressMonitor,
     links: Map<string, KernelDadTarget>,
+    usable: Map<string, number>,
   ) {
     this.#options = options;
     this.allocator = allocator;
     this.#monitor = monitor;
     this.#links = links;
+    this.#usable = usable;
   }
 
   /**
@@ -121,6 +132,8 @@ export class ContainerNetwork {
     const monitor = AddressMonitor.start(options.host.ns);
     try {
       const links = new Map<string, KernelDadTarget>();
+      const usable = new Map<string, number>();
+      const onUsable = (address: Address) => usable.set(address.toString(), Date.now());
       const dad =
         options.mode === "routed"
           ? kernelDadCheck(
@@ -128,7 +141,7 @@ export class ContainerNetwork {
               options.dad,
               monitor,
             )
-          : kernelDadPerOwner((owner) => links.get(owner), options.dad, monitor);
+          : kernelDadPerOwner((owner) => links.get(owner), { ...options.dad, onUsable }, monitor);
       const allocator = await Allocator.open({
         ...options.allocator,
         prefixes: options.prefixes,
@@ -138,7 +151,7 @@ export class ContainerNetwork {
         ...(options.store && { store: options.store }),
         ...(options.networkId !== undefined && { networkId: options.networkId }),
       });
-      return new ContainerNetwork(options, allocator, monitor, links);
+      return new ContainerNetwork(options, allocator, monitor, links, usable);
     } catch (e) {
       monitor.close();
       throw e;
@@ -166,7 +179,10 @@ export class ContainerNetwork {
         this.#options.mode === "macvlan"
           ? await this.#attachMacvlan(container, owner)
           : await this.#attachRouted(container, owner);
-      return { container, owner, lease, elapsedMs: Date.now() - started };
+      const done = Date.now();
+      const usableAt = Math.min(this.#usable.get(lease.address.toString()) ?? done, done);
+      this.#usable.delete(lease.address.toString());
+      return { container, owner, lease, elapsedMs: done - started, usableMs: usableAt - started };
     } catch (e) {
       await this.#undo(container, owner).catch(() => undefined);
       throw new AttachError(container, e);
@@ -175,14 +191,22 @@ export class ContainerNetwork {
 
   async #attachMacvlan(container: ContainerLink, owner: string): Promise<Lease> {
     const prefixLength = this.#options.prefixes[0]?.bits ?? 64;
-    const target = await createMacvlan(this.#options.host, container, this.#options.dad, prefixLength);
+    this.#gateway ??= uplinkGateway(this.#options.host);
+    const target = await createMacvlan(
+      this.#options.host,
+      container,
+      this.#options.dad,
+      prefixLength,
+      await this.#gateway,
+    );
     this.#links.set(owner, target);
     const lease = await this.allocator.allocate(owner);
-    // The allocator may hand back a lease it already had (a retried attach): make sure it is on the link.
-    await addAddress(container.netns, container.ifname, lease.address, lease.prefix.bits, { nodad: true }).catch(
-      ignoreExists,
-    );
-    await routeMacvlan(this.#options.host, container);
+    // A lease the allocator already had (a retried attach) ran no DAD here, so it is not on the link yet.
+    if (!this.#usable.has(lease.address.toString())) {
+      await addAddress(container.netns, container.ifname, lease.address, lease.prefix.bits, { nodad: true }).catch(
+        ignoreExists,
+      );
+    }
     return lease;
   }
 

@@ -1,49 +1,59 @@
-import { randomBytes } from "node:crypto";
-import { createRfc7217, Prefix } from "@own6/core";
+import type { AttachMode } from "@own6/netlink";
 import { nonNegativeInteger, parseOptions } from "../args.js";
-import type { Io } from "../io.js";
+import { runLabDemo } from "../demo/lab-run.js";
+import { progressBar, renderResult } from "../demo/render.js";
+import type { DemoResult } from "../demo/result.js";
+import { runSimDemo } from "../demo/sim-run.js";
+import { type Io, UsageError } from "../io.js";
 
-export const DEMO_HELP = `Usage: own6 demo [--containers N] [--prefix P] [--json]
+export const DEMO_HELP = `Usage: own6 demo [--containers N] [--mode macvlan|routed] [--json]
 
-Shows the addresses N containers get in prefix P with own6's default algorithm (RFC 7217,
-HMAC-SHA-256 keyed with a fresh random secret), and checks that they are unique.
+Builds a lab in network namespaces (a router running radvd, a container host, an outside client
+beyond the router, a squatter), brings up N containers that each get their own IPv6 address from
+the advertised prefix, proven unique by DAD, starts an HTTP server on port 80 in each, fetches
+every one from the outside client, shows what each server saw, and tears everything down.
+Without root it says so and runs the same allocation on the core's simulated link.
 
-  --containers N   how many containers (default 8, at most 100000)
-  --prefix P       the prefix (default 2001:db8:1::/64, a documentation prefix)
-  --json           end with one JSON summary line
+  --containers N   how many containers (default 100, at most 1000)
+  --mode M         macvlan (each container on the uplink's segment) or routed (a veth per
+                   container, proxy NDP on the uplink, no bridge); default routed
+  --json           end with one JSON line: prefix, mode, containers, unique, reachable, natFree
 `;
 
 const OPTIONS = {
   containers: { type: "string" },
-  prefix: { type: "string", default: "2001:db8:1::/64" },
+  mode: { type: "string", default: "routed" },
   json: { type: "boolean", default: false },
   help: { type: "boolean", default: false },
 } as const;
 
-/** `own6 demo`: the addresses a set of containers would get, and a uniqueness check. */
-export function demoCommand(argv: string[], io: Io): number {
+function summary(result: DemoResult): string {
+  const { rows: _rows, ...rest } = result;
+  return `${JSON.stringify(rest)}\n`;
+}
+
+/** `own6 demo`: the main job, in a namespace lab, or on the simulated link without root. */
+export async function demoCommand(argv: string[], io: Io): Promise<number> {
   const values = parseOptions(argv, OPTIONS);
   if (values.help) {
     io.stdout.write(DEMO_HELP);
     return 0;
   }
-  const count = Math.min(nonNegativeInteger(values.containers, "--containers", 8), 100_000);
-  const prefix = Prefix.parse(values.prefix).assertHostable();
-  const generate = createRfc7217(new Uint8Array(randomBytes(16)));
-  const rows = Array.from({ length: count }, (_, i) => {
-    const owner = `container-${String(i + 1).padStart(3, "0")}`;
-    return { owner, ...generate({ prefix, owner, ifname: "eth0", networkId: "demo" }) };
-  });
-  const unique = new Set(rows.map((r) => r.address.toString())).size;
-  io.stdout.write(`prefix ${prefix}, algorithm rfc7217, ${count} containers\n`);
-  for (const row of rows.slice(0, 50)) {
-    io.stdout.write(`${row.owner.padEnd(16)} ${row.address.toString().padEnd(40)} dad-counter ${row.dadCounter}\n`);
+  const n = nonNegativeInteger(values.containers, "--containers", 100);
+  if (n < 1 || n > 1000) throw new UsageError("--containers takes 1 to 1000");
+  if (values.mode !== "macvlan" && values.mode !== "routed") throw new UsageError("--mode must be macvlan or routed");
+  const progress = progressBar(io.stderr);
+  let result: DemoResult;
+  if (process.getuid?.() === 0) {
+    result = await runLabDemo(n, values.mode as AttachMode, progress);
+  } else {
+    io.stderr.write(
+      "own6 demo: not root, so no network namespaces; running the same allocation on the simulated link\n",
+    );
+    result = await runSimDemo(n, progress);
   }
-  if (rows.length > 50) io.stdout.write(`... and ${rows.length - 50} more\n`);
-  io.stdout.write(`${unique} of ${count} addresses unique, all inside ${prefix}\n`);
-  if (values.json) {
-    const inside = rows.every((r) => prefix.contains(r.address));
-    io.stdout.write(`${JSON.stringify({ prefix, algorithm: "rfc7217", containers: count, unique, inside })}\n`);
-  }
-  return unique === count ? 0 : 1;
+  io.stdout.write(renderResult(result));
+  if (values.json) io.stdout.write(summary(result));
+  const ok = result.unique === n && (result.reachable === null || (result.reachable === n && result.natFree === n));
+  return ok ? 0 : 1;
 }

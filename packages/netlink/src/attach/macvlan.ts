@@ -1,6 +1,7 @@
 import type { Address } from "@own6/core";
 import type { KernelDadTarget } from "../dad/kernel.js";
-import { addMacvlan, deleteLink, setLinkUp } from "../links.js";
+import { ipBatch } from "../ip.js";
+import { addMacvlan, deleteLink } from "../links.js";
 import { checkIfname, checkNetns } from "../names.js";
 import { replaceRoute } from "../routes.js";
 import { type DadSysctls, dadSysctls, setSysctls } from "../sysctl.js";
@@ -16,7 +17,9 @@ export interface ContainerLink {
  * Creates the container's interface as a macvlan (bridge mode) on the host's uplink, straight
  * into the container's namespace, with the kernel's DAD set up as `dad` says. The container then
  * sits on the host's segment itself, so its own kernel runs DAD there: the returned target is the
- * container's link, and a unique address stays on it.
+ * container's link, and a unique address stays on it. With `gateway` (the router's link-local
+ * address, see {@link uplinkGateway}) the default route is set at once, so an optimistic address
+ * is usable the moment it is on the link.
  *
  * @example
  * ```ts
@@ -29,6 +32,7 @@ export async function createMacvlan(
   container: ContainerLink,
   dad: DadSysctls,
   prefixLength: number,
+  gateway?: Address,
 ): Promise<KernelDadTarget> {
   const ns = checkNetns(container.netns);
   const ifname = checkIfname(container.ifname);
@@ -37,7 +41,8 @@ export async function createMacvlan(
   // SLAAC address of its own.
   const conf = (name: string, value: number) => ({ key: ["net", "ipv6", "conf", ifname, name], value });
   await setSysctls(ns, [...dadSysctls(ifname, dad), conf("autoconf", 0), conf("accept_ra", 1)]);
-  await setLinkUp(ns, ifname);
+  const route = gateway ? [["route", "replace", "default", "via", gateway.toString(), "dev", ifname]] : [];
+  await ipBatch(ns, [["link", "set", ifname, "up"], ...route], `bring ${ifname} up in ${ns}`);
   return { ns, ifname, prefixLength, keep: true };
 }
 

@@ -21,6 +21,11 @@ export interface KernelDadTarget {
 export interface KernelDadOptions extends DadSysctls {
   /** Give up (inconclusive) after this long; default: four times the expected DAD time, at least 2 s. */
   readonly timeoutMs?: number;
+  /**
+   * Called when the address becomes usable on a link that keeps it: at once for an optimistic
+   * address (RFC 4429: usable while DAD runs), else when DAD has proven it unique.
+   */
+  readonly onUsable?: (address: Address) => void;
 }
 
 /** What the kernel's DAD settings let a caller expect, in milliseconds. */
@@ -77,6 +82,8 @@ export function kernelDadCheck(target: KernelDadTarget, options: KernelDadOption
     }
     if (outcome.status !== "unique" || !target.keep) {
       await deleteAddress(target.ns, target.ifname, address, target.prefixLength);
+    } else if (!options.optimistic) {
+      options.onUsable?.(address);
     }
     return outcome;
   };
@@ -103,6 +110,7 @@ async function runKernelDad(
   try {
     try {
       await addAddress(target.ns, target.ifname, address, target.prefixLength, { optimistic: options.optimistic });
+      if (options.optimistic && target.keep) options.onUsable?.(address);
     } catch (e) {
       if (!(e instanceof NetlinkError && e.errno === "EEXIST")) throw e;
     }
