@@ -8,6 +8,9 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
+    // Lab tests build real topologies and run DAD on a 100 ms timer; two at once on a 2-core
+    // machine starve each other's neighbours of CPU. One file at a time keeps them honest.
+    fileParallelism: false,
     reporters: ["default", "./scripts/summary-reporter.ts"],
     include: ["packages/*/test/**/*.test.ts", "examples/**/*.test.ts"],
     testTimeout: 60_000,
