@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { Address } from "@own6/core";
+import { checkNetns, isNetnsPath } from "./names.js";
 
 /** One address event from the kernel, as `ip -o monitor address all-nsid` prints it. */
 export interface AddressEvent {
@@ -69,15 +70,23 @@ export class AddressMonitor {
   readonly #listeners = new Set<(event: AddressEvent) => void>();
 
   private constructor(ns: string | undefined) {
-    const args = [...(ns === undefined ? [] : ["-n", ns]), "-o", "monitor", "address", "all-nsid"];
-    this.#child = spawn("ip", args, { stdio: ["ignore", "pipe", "ignore"] });
+    const args = ["-o", "monitor", "address", "all-nsid"];
+    // A namespace path (CNI_NETNS) is entered with nsenter, as ip() does; `ip -n` takes names only.
+    const [program, argv]: [string, string[]] =
+      ns === undefined
+        ? ["ip", args]
+        : isNetnsPath(checkNetns(ns))
+          ? ["nsenter", [`--net=${ns}`, "--", "ip", ...args]]
+          : ["ip", ["-n", ns, ...args]];
+    this.#child = spawn(program, argv, { stdio: ["ignore", "pipe", "ignore"] });
     this.#child.on("error", () => this.#listeners.clear());
     const lines = createInterface({ input: this.#child.stdout as NodeJS.ReadableStream });
     lines.on("line", (line) => this.#dispatch(line));
   }
 
   /**
-   * Starts a monitor in namespace `ns` (the caller's namespace when left out).
+   * Starts a monitor in namespace `ns`: a name, a path such as a CNI_NETNS, or the caller's
+   * namespace when left out.
    *
    * @example
    * ```ts

@@ -18,6 +18,7 @@ import { ipBatch } from "./ip.js";
 import { deleteLink } from "./links.js";
 import { AddressMonitor } from "./monitor.js";
 import { checkIfname, checkNetns } from "./names.js";
+import { type LearnedPrefix, PrefixMonitor } from "./prefix/discovery.js";
 import { deleteProxyNeighbor } from "./routes.js";
 
 /** How containers attach: their own macvlan on the uplink, or a routed veth with proxy NDP. */
@@ -104,6 +105,9 @@ export class ContainerNetwork {
   readonly #usable: Map<string, number>;
   /** Macvlan mode: the router's link-local address on the uplink, looked up once. */
   #gateway: Promise<Address | undefined> | undefined;
+  /** Every attached container, by owner: renumbering must reach their links. */
+  readonly #attached = new Map<string, ContainerLink>();
+  #prefixes: PrefixMonitor | undefined;
 
   private constructor(
     options: ContainerNetworkOptions,
@@ -179,6 +183,7 @@ export class ContainerNetwork {
         this.#options.mode === "macvlan"
           ? await this.#attachMacvlan(container, owner)
           : await this.#attachRouted(container, owner);
+      this.#attached.set(owner, container);
       const done = Date.now();
       const usableAt = Math.min(this.#usable.get(lease.address.toString()) ?? done, done);
       this.#usable.delete(lease.address.toString());
@@ -239,45 +244,80 @@ export class ContainerNetwork {
       await deleteMacvlan(container).catch(() => undefined);
     }
     this.#links.delete(owner);
+    this.#attached.delete(owner);
     await this.allocator.release(owner);
   }
 
   /**
-   * Moves every container from prefix `from` to prefix `to` (a router renumbered): each gets the
-   * address with the same identifier in `to` where DAD allows, configured next to the old one;
-   * the old address is deprecated on the link (preferred lifetime 0, so no new connections use
-   * it) and stays valid for `validSeconds`.
+   * Moves every attached container from prefix `from` to prefix `to` (a router renumbered): each
+   * gets the address with the same identifier in `to` where DAD allows, configured next to the old
+   * one; the old address is deprecated on the link (preferred lifetime 0, so no new connections
+   * use it) and stays valid for `validSeconds`.
    *
    * @example
    * ```ts
-   * await network.renumber(oldPrefix, newPrefix, containers, 600);
+   * await network.renumber(oldPrefix, newPrefix, 600);
    * ```
    */
-  async renumber(
-    from: Prefix,
-    to: Prefix,
-    containers: ReadonlyMap<string, ContainerLink>,
-    validSeconds: number,
-  ): Promise<RenumberResult> {
+  async renumber(from: Prefix, to: Prefix, validSeconds: number): Promise<RenumberResult> {
     const old = new Map<string, Address>();
-    for (const [owner] of containers) {
+    for (const owner of this.#attached.keys()) {
       const lease = this.allocator.leasesOf(owner).find((l) => l.prefix.equals(from));
       if (lease) old.set(owner, lease.address);
     }
     const result = await this.allocator.renumber(from, to, { validMs: validSeconds * 1000 });
+    const onLink = this.#options.mode === "routed" ? 128 : from.bits;
     for (const lease of result.moved) {
-      const container = containers.get(lease.owner);
-      const previous = old.get(lease.owner);
+      const container = this.#attached.get(lease.owner);
       if (!container) continue;
       if (this.#options.mode === "routed") await attachRoutedAddress(this.#options.host, container, lease.address);
-      if (previous)
-        await deprecateOnLink(container, previous, this.#options.mode === "routed" ? 128 : from.bits, validSeconds);
+      const previous = old.get(lease.owner);
+      if (previous) await deprecateOnLink(container, previous, onLink, validSeconds);
     }
     return result;
   }
 
   /**
-   * Stops the address monitor. Attached containers stay attached.
+   * Follows the router: listens to the Prefix Information options the host receives on its
+   * uplink and, when the router deprecates a prefix containers use (preferred lifetime 0) while
+   * it advertises another, renumbers them into the new one (see {@link ContainerNetwork.renumber}).
+   * `onRenumber` hears each result. Stopped by {@link ContainerNetwork.close}.
+   *
+   * @example
+   * ```ts
+   * network.followRouterAdvertisements((r) => log.info({ moved: r.moved.length }, "renumbered"));
+   * ```
+   */
+  followRouterAdvertisements(onRenumber: (result: RenumberResult, from: Prefix, to: Prefix) => void = () => {}): void {
+    if (this.#prefixes) return;
+    const monitor = PrefixMonitor.start(this.#options.host.ns);
+    this.#prefixes = monitor;
+    let chain = Promise.resolve();
+    const seen = new Map<string, LearnedPrefix>();
+    monitor.subscribe((event) => {
+      if (event.ifname !== this.#options.host.uplink) return;
+      seen.set(event.prefix.toString(), event);
+      chain = chain.then(() => this.#followOnce(seen, onRenumber)).catch(() => undefined);
+    });
+  }
+
+  /** One reconciliation: the first deprecated prefix in use moves to the first preferred new one. */
+  async #followOnce(
+    seen: ReadonlyMap<string, LearnedPrefix>,
+    onRenumber: (r: RenumberResult, from: Prefix, to: Prefix) => void,
+  ) {
+    const inUse = new Set(
+      [...this.#attached.keys()].flatMap((o) => this.allocator.leasesOf(o).map((l) => l.prefix.toString())),
+    );
+    const from = [...seen.values()].find((p) => p.preferredLifetime === 0 && inUse.has(p.prefix.toString()));
+    const to = [...seen.values()].find((p) => (p.preferredLifetime ?? 1) > 0 && !inUse.has(p.prefix.toString()));
+    if (!from || !to) return;
+    const result = await this.renumber(from.prefix, to.prefix, from.validLifetime ?? 7200);
+    onRenumber(result, from.prefix, to.prefix);
+  }
+
+  /**
+   * Stops the address and prefix monitors. Attached containers stay attached.
    *
    * @example
    * ```ts
@@ -285,6 +325,7 @@ export class ContainerNetwork {
    * ```
    */
   close(): void {
+    this.#prefixes?.close();
     this.#monitor.close();
   }
 }
