@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { mapPool } from "@own6/core";
 import { type Attached, ContainerNetwork, type KernelDadOptions, Lab, waitForPrefixes } from "@own6/netlink";
 import { printTable } from "./lib/measure.js";
 
@@ -21,19 +22,6 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-async function inPool<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await task(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 async function runScenario(s: Scenario): Promise<Record<string, string | number>> {
   const lab = await Lab.create();
   try {
@@ -47,9 +35,9 @@ async function runScenario(s: Scenario): Promise<Record<string, string | number>
       dad: { ...DAD, optimistic: s.optimistic },
     });
     try {
-      const names = await inPool(Array.from({ length: s.containers }), 16, () => lab.containerNetns());
+      const names = await mapPool(Array.from({ length: s.containers }), 16, () => lab.containerNetns());
       const started = performance.now();
-      const attached = await inPool(
+      const attached = await mapPool(
         names,
         s.parallel,
         (netns): Promise<Attached> => network.attach({ netns, ifname: "eth0" }, netns),

@@ -28,5 +28,6 @@ export * from "./ndp/pio.js";
 export * from "./ndp/pio-usability.js";
 export * from "./ndp/solicited-node.js";
 export * from "./ndp/validate.js";
+export * from "./pool.js";
 export { type HostableOptions, Prefix } from "./prefix.js";
 export * from "./secret.js";

@@ -56,9 +56,24 @@ export function exec(program: string, args: readonly string[], operation: string
  * ```
  */
 export function ip(ns: string | undefined, args: readonly string[], operation: string): Promise<string> {
-  if (ns === undefined) return exec("ip", args, operation);
-  if (isNetnsPath(checkNetns(ns))) return exec("nsenter", [`--net=${ns}`, "--", "ip", ...args], operation);
-  return exec("ip", ["-n", ns, ...args], operation);
+  const [program, argv] = ipCommand(ns, args);
+  return exec(program, argv, operation);
+}
+
+/**
+ * The program and arguments that run `ip args` inside namespace `ns`: `ip -n NAME` for a name
+ * under /run/netns, `nsenter --net=PATH -- ip` for a path (iproute2's `-n` takes names only),
+ * plain `ip` for the caller's namespace.
+ *
+ * @example
+ * ```ts
+ * ipCommand("/proc/42/ns/net", ["link"]); // ["nsenter", ["--net=/proc/42/ns/net", "--", "ip", "link"]]
+ * ```
+ */
+export function ipCommand(ns: string | undefined, args: readonly string[]): [string, string[]] {
+  if (ns === undefined) return ["ip", [...args]];
+  if (isNetnsPath(checkNetns(ns))) return ["nsenter", [`--net=${ns}`, "--", "ip", ...args]];
+  return ["ip", ["-n", ns, ...args]];
 }
 
 /**
@@ -96,9 +111,6 @@ export function ipBatch(
   }
   // Batch lines take no options, so `-6` (own6 is IPv6-only) is given once for all of them.
   const input = `${commands.map((c) => c.join(" ")).join("\n")}\n`;
-  if (ns !== undefined && isNetnsPath(checkNetns(ns))) {
-    return exec("nsenter", [`--net=${ns}`, "--", "ip", "-6", "-batch", "-"], operation, input);
-  }
-  const args = ns === undefined ? ["-6", "-batch", "-"] : ["-6", "-n", ns, "-batch", "-"];
-  return exec("ip", args, operation, input);
+  const [program, argv] = ipCommand(ns, ["-6", "-batch", "-"]);
+  return exec(program, argv, operation, input);
 }

@@ -1,7 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import { Address } from "@own6/core";
-import { checkNetns, isNetnsPath } from "./names.js";
+import { IpMonitor } from "./ip-monitor.js";
 
 /** One address event from the kernel, as `ip -o monitor address all-nsid` prints it. */
 export interface AddressEvent {
@@ -65,23 +63,9 @@ export function parseAddressEvent(line: string): AddressEvent | undefined {
  * monitor.close();
  * ```
  */
-export class AddressMonitor {
-  readonly #child: ChildProcess;
-  readonly #listeners = new Set<(event: AddressEvent) => void>();
-
+export class AddressMonitor extends IpMonitor<AddressEvent> {
   private constructor(ns: string | undefined) {
-    const args = ["-o", "monitor", "address", "all-nsid"];
-    // A namespace path (CNI_NETNS) is entered with nsenter, as ip() does; `ip -n` takes names only.
-    const [program, argv]: [string, string[]] =
-      ns === undefined
-        ? ["ip", args]
-        : isNetnsPath(checkNetns(ns))
-          ? ["nsenter", [`--net=${ns}`, "--", "ip", ...args]]
-          : ["ip", ["-n", ns, ...args]];
-    this.#child = spawn(program, argv, { stdio: ["ignore", "pipe", "ignore"] });
-    this.#child.on("error", () => this.#listeners.clear());
-    const lines = createInterface({ input: this.#child.stdout as NodeJS.ReadableStream });
-    lines.on("line", (line) => this.#dispatch(line));
+    super(ns, ["-o", "monitor", "address", "all-nsid"], parseAddressEvent);
   }
 
   /**
@@ -95,37 +79,5 @@ export class AddressMonitor {
    */
   static start(ns?: string): AddressMonitor {
     return new AddressMonitor(ns);
-  }
-
-  #dispatch(line: string): void {
-    const event = parseAddressEvent(line);
-    if (!event) return;
-    for (const listener of this.#listeners) listener(event);
-  }
-
-  /**
-   * Calls `listener` for every event until the returned function is called.
-   *
-   * @example
-   * ```ts
-   * const stop = monitor.subscribe((e) => e.dadfailed && console.warn(`duplicate ${e.address}`));
-   * ```
-   */
-  subscribe(listener: (event: AddressEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  /**
-   * Stops the monitor process.
-   *
-   * @example
-   * ```ts
-   * monitor.close();
-   * ```
-   */
-  close(): void {
-    this.#listeners.clear();
-    this.#child.kill("SIGTERM");
   }
 }

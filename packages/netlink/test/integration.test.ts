@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { type Address, Prefix, type RenumberResult, rfc7217Iid } from "@own6/core";
+import { type Address, mapPool, Prefix, type RenumberResult, rfc7217Iid } from "@own6/core";
 import { describeAsRoot } from "@own6/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
@@ -23,19 +23,6 @@ const CONTAINERS = 50;
 const dad = { dadTransmits: 1, retransTimeMs: 100, routerSolicitationDelay: 0, optimistic: false };
 const OLD = "2001:db8:1::/64";
 const NEW = "2001:db8:2::/64";
-
-async function inPool<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await task(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: limit }, worker));
-  return results;
-}
 
 for (const mode of ["macvlan", "routed"] as AttachMode[]) {
   describeAsRoot(`own6 on a real kernel, ${mode}`, () => {
@@ -70,12 +57,12 @@ for (const mode of ["macvlan", "routed"] as AttachMode[]) {
     });
 
     it(`gives ${CONTAINERS} containers distinct addresses, each reachable from ext without NAT`, async () => {
-      const netnses = await inPool(Array.from({ length: CONTAINERS }), 8, () => lab.containerNetns());
-      attached.push(...(await inPool(netnses, 10, (netns) => network.attach({ netns, ifname: "eth0" }, netns))));
+      const netnses = await mapPool(Array.from({ length: CONTAINERS }), 8, () => lab.containerNetns());
+      attached.push(...(await mapPool(netnses, 10, (netns) => network.attach({ netns, ifname: "eth0" }, netns))));
       const addresses = attached.map((a) => a.lease.address);
       expect(new Set(addresses.map(String)).size).toBe(CONTAINERS);
       expect(addresses.every((a) => prefix.contains(a))).toBe(true);
-      await inPool(attached, 8, (a) => lab.serve(a.container.netns, a.lease.address));
+      await mapPool(attached, 8, (a) => lab.serve(a.container.netns, a.lease.address));
       const results = await lab.fetchFromExt(addresses);
       expect(results.filter((r) => !r.ok)).toEqual([]);
       // The server saw the client's real address (no NAT) and getsockname() gave its own public address.
@@ -114,13 +101,13 @@ for (const mode of ["macvlan", "routed"] as AttachMode[]) {
         expect(onLink.find((x) => x.address.equals(a.lease.address))?.deprecated).toBe(true);
       }
       const moved = sample.map((a) => result.moved.find((l) => l.owner === a.owner)?.address as Address);
-      await inPool(sample, 8, (a) => lab.serve(a.container.netns, moved[sample.indexOf(a)] as Address));
+      await mapPool(sample, 8, (a) => lab.serve(a.container.netns, moved[sample.indexOf(a)] as Address));
       const results = await lab.fetchFromExt(moved);
       expect(results.filter((r) => !r.ok)).toEqual([]);
     });
 
     it("tears down without leaving links, routes or proxy entries", async () => {
-      await inPool(attached, 10, (a) => network.detach(a.container, a.container.netns));
+      await mapPool(attached, 10, (a) => network.detach(a.container, a.container.netns));
       expect(await listProxyNeighbors(lab.host)).toEqual([]);
       expect((await listLinks(lab.host)).filter((l) => l.ifname.startsWith("o6"))).toEqual([]);
       const leftover = (await listRoutes(lab.host)).filter(

@@ -1,27 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { rfc7217Iid } from "@own6/core";
+import { mapPool, rfc7217Iid } from "@own6/core";
 import { type Attached, type AttachMode, ContainerNetwork, Lab, waitForPrefixes } from "@own6/netlink";
 import type { DemoResult, DemoRow, Progress } from "./result.js";
 
 const NETWORK_ID = "demo";
 const DAD = { dadTransmits: 1, retransTimeMs: 100, routerSolicitationDelay: 0, optimistic: false };
-
-async function inPool<T, R>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T, i: number) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await task(items[i] as T, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 /**
  * The real thing, in network namespaces: radvd advertises a prefix, own6 learns it, gives `n`
@@ -50,17 +33,17 @@ export async function runLabDemo(n: number, mode: AttachMode, progress: Progress
       networkId: NETWORK_ID,
       scratchNetns: `${lab.tag}-dad`,
     });
-    const names = await inPool(Array.from({ length: n }), 8, () => lab.containerNetns());
+    const names = await mapPool(Array.from({ length: n }), 8, () => lab.containerNetns());
     if (names[1])
       await lab.squat(rfc7217Iid({ prefix, secret, owner: names[1], ifname: "eth0", networkId: NETWORK_ID }).address);
     let attachedCount = 0;
-    const attached = await inPool(names, 16, async (netns): Promise<Attached> => {
+    const attached = await mapPool(names, 16, async (netns): Promise<Attached> => {
       const a = await (network as ContainerNetwork).attach({ netns, ifname: "eth0" }, netns);
       progress("bringing up containers", ++attachedCount, n);
       return a;
     });
     let served = 0;
-    await inPool(attached, 8, async (a) => {
+    await mapPool(attached, 8, async (a) => {
       await lab.serve(a.container.netns, a.lease.address);
       progress("starting HTTP servers on port 80", ++served, n);
     });
@@ -79,7 +62,7 @@ export async function runLabDemo(n: number, mode: AttachMode, progress: Progress
       };
     });
     progress("tearing down", 0, n);
-    await inPool(attached, 16, (a) => (network as ContainerNetwork).detach(a.container, a.container.netns));
+    await mapPool(attached, 16, (a) => (network as ContainerNetwork).detach(a.container, a.container.netns));
     const client = lab.extAddress.toString();
     return {
       prefix: prefix.toString(),

@@ -2,6 +2,7 @@ import { Address } from "../address.js";
 import type { DadCheck } from "../dad/check.js";
 import { IidExhaustedError } from "../errors.js";
 import { isReservedIn } from "../iid/reserved.js";
+import { mapPool } from "../pool.js";
 import type { Prefix } from "../prefix.js";
 import type { IidAlgorithm } from "./algorithm.js";
 import {
@@ -24,10 +25,10 @@ import {
   type TryOutcome,
 } from "./errors.js";
 import { type Lease, type LeaseLifetime, leaseStateAt } from "./lease.js";
-import { mapPool } from "./pool.js";
 import { type PrefixEntry, PrefixSet } from "./prefixes.js";
 import {
   addressKey,
+  addressOfKey,
   fromStored,
   iidFromHalves,
   iidHalves,
@@ -37,7 +38,7 @@ import {
   toStored,
   withCounter,
 } from "./records.js";
-import type { AddressRecord, OwnerRecord, VersionedRecord } from "./store.js";
+import type { AddressRecord, LeaseStoreRecord, OwnerRecord, VersionedRecord } from "./store.js";
 import { LeaseTable, TABLE_ADDRESS_TAKEN, TABLE_MAX_TAGS } from "./table.js";
 
 const DEFAULT_RENUMBER_CONCURRENCY = 64;
@@ -256,6 +257,35 @@ export class Allocator {
       const handle = this.#table.findOwner(owner, slot);
       return handle >= 0 && !this.#table.isTentative(handle) ? [this.#lease(handle)] : [];
     });
+  }
+
+  /**
+   * Applies a change another allocator made to the store, as a watch on the store reports it, so
+   * that lookups answer for leases bound elsewhere: a bound lease in a served prefix is adopted;
+   * an address deleted (`value` null) or claimed afresh is forgotten; owner records are left to
+   * their address's change. Feed changes in the store's order, and only those newer than what
+   * this allocator read or wrote for the key (EtcdLeaseStore's watch filters them so). A row of
+   * a running allocation is never touched.
+   *
+   * @example
+   * ```ts
+   * await store.watch("address/", (change) => allocator.observe(change.key, change.value));
+   * ```
+   */
+  observe(key: string, value: LeaseStoreRecord | null): void {
+    const text = addressOfKey(key);
+    if (text === undefined) return;
+    if (value?.kind === "address" && value.state === "bound") {
+      const slot = this.#prefixes.slots().find((s) => this.#prefixes.get(s).text === value.prefix);
+      if (slot !== undefined) this.#adopt(value, slot);
+      return;
+    }
+    const address = Address.parse(text);
+    const slot = this.#prefixes.slotContaining(address);
+    if (slot === undefined) return;
+    const [hi, lo] = iidHalves(this.#prefixes.get(slot).prefix.iidOf(address));
+    const handle = this.#table.findAddress(slot, hi, lo);
+    if (handle >= 0 && !this.#table.isTentative(handle)) this.#table.remove(handle);
   }
 
   /**

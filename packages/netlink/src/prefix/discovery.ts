@@ -1,8 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import { Address, Prefix } from "@own6/core";
 import { listAddresses } from "../addresses.js";
 import { PrefixNotLearnedError } from "../errors.js";
+import { IpMonitor } from "../ip-monitor.js";
 import { checkIfname } from "../names.js";
 import { listRoutes } from "../routes.js";
 
@@ -80,19 +79,9 @@ export function parsePrefixEvent(line: string): LearnedPrefix | undefined {
  * monitor.subscribe((p) => console.log(`${p.prefix} preferred ${p.preferredLifetime}`));
  * ```
  */
-export class PrefixMonitor {
-  readonly #child: ChildProcess;
-  readonly #listeners = new Set<(prefix: LearnedPrefix) => void>();
-
+export class PrefixMonitor extends IpMonitor<LearnedPrefix> {
   private constructor(ns: string | undefined) {
-    this.#child = spawn("ip", [...(ns === undefined ? [] : ["-n", ns]), "monitor", "prefix"], {
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-    this.#child.on("error", () => this.#listeners.clear());
-    createInterface({ input: this.#child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-      const event = parsePrefixEvent(line);
-      if (event) for (const listener of this.#listeners) listener(event);
-    });
+    super(ns, ["monitor", "prefix"], parsePrefixEvent);
   }
 
   /**
@@ -105,32 +94,6 @@ export class PrefixMonitor {
    */
   static start(ns?: string): PrefixMonitor {
     return new PrefixMonitor(ns);
-  }
-
-  /**
-   * Calls `listener` for each prefix event until the returned function is called.
-   *
-   * @example
-   * ```ts
-   * const stop = monitor.subscribe(onPrefix);
-   * ```
-   */
-  subscribe(listener: (prefix: LearnedPrefix) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  /**
-   * Stops listening.
-   *
-   * @example
-   * ```ts
-   * monitor.close();
-   * ```
-   */
-  close(): void {
-    this.#listeners.clear();
-    this.#child.kill("SIGTERM");
   }
 }
 
