@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PNPM_VERSION=12.4.2
-APT_PACKAGES=(iproute2 radvd procps make g++)
+# iproute2 and radvd for the lab; the reference CNI plugins, Docker and busybox for the plugin tests;
+# etcd for the cluster store tests; make and g++ to compile better-sqlite3.
+APT_PACKAGES=(iproute2 radvd procps util-linux containernetworking-plugins docker.io busybox-static etcd-server etcd-client make g++)
 
 if [ "$(id -u)" = 0 ]; then
   missing=()
@@ -16,8 +18,15 @@ if [ "$(id -u)" = 0 ]; then
   command -v python3 >/dev/null || missing+=(python3)
   if [ "${#missing[@]}" -gt 0 ]; then
     echo "setup: installing ${missing[*]}"
+    # Keep apt from starting radvd, dockerd, containerd or etcd in the host's own namespace: the
+    # tests start their own, inside namespaces they create.
+    own_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && own_policy=1
+    fi
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    [ "$own_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
   fi
 else
   echo "setup: not root, so not installing ${APT_PACKAGES[*]}; the kernel tests need them and root" >&2
