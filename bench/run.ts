@@ -2,6 +2,7 @@
 // the same run, and prints their tables. The machines are shared and noisy: read the ratios,
 // not the absolute rates.
 import { run as alloc } from "./alloc.bench.js";
+import { run as cni } from "./cni.bench.js";
 import { run as iid } from "./iid.bench.js";
 import { run as netlink } from "./netlink.bench.js";
 
@@ -9,6 +10,7 @@ const suites: [string, () => Promise<unknown>][] = [
   ["interface identifiers", iid],
   ["allocation", alloc],
   ["containers to a verified, reachable address (namespace lab)", netlink],
+  ["CNI plugins against the reference plugins, invoked alike (namespace lab)", cni],
 ];
 
 for (const [name, suite] of suites) {

@@ -7,7 +7,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * Reads a 128-bit secret key written as 32 hex digits, as a UUID (the forms systemd's
  * `Token=prefixstable:...,SECRET` accepts), or as IPv6 text (the form of the kernel's
- * `net.ipv6.conf.*.stable_secret` sysctl).
+ * `net.ipv6.conf.*.stable_secret` sysctl); or a 256-bit one written as 64 hex digits (the form
+ * of the secret file own6's plugins keep).
  *
  * @throws {@link IidInputError} (code `SECRET_INVALID`) for anything else.
  * @example
@@ -19,7 +20,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export function parseSecret(text: string): Uint8Array {
   const hex = UUID.test(text) ? text.replaceAll("-", "") : text;
-  if (hex.length === 32) {
+  if (hex.length === 32 || hex.length === 64) {
     const bytes = fromHex(hex);
     if (bytes) return bytes;
   }
@@ -33,7 +34,7 @@ export function parseSecret(text: string): Uint8Array {
   }
   throw new IidInputError(
     "SECRET_INVALID",
-    "a secret is 32 hex digits, a UUID, or IPv6 text such as 2001:db8::1234 (128 bits)",
+    "a secret is 32 hex digits, a UUID, or IPv6 text such as 2001:db8::1234 (128 bits), or 64 hex digits (256 bits)",
   );
 }
 

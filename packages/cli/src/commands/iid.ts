@@ -20,7 +20,8 @@ Prints the address a container (or an interface) gets in prefix P, in RFC 5952 f
                       stable_privacy addresses), systemd (networkd's Token=prefixstable),
                       eui64 (Modified EUI-64 from --hwaddr; exposes the MAC)
   --secret S          128-bit key: 32 hex digits, a UUID, or IPv6 text (the form of
-                      net.ipv6.conf.*.stable_secret); required but for eui64
+                      net.ipv6.conf.*.stable_secret); or, for rfc7217, the 64 hex digits
+                      of a plugin's secret file; required but for eui64
   --owner ID          the container's stable identity (rfc7217; required there)
   --ifname NAME       interface name (rfc7217: default eth0; systemd: required)
   --hwaddr MAC        hardware address (linux: the permanent address, leave out for

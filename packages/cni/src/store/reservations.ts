@@ -1,0 +1,210 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { type AddressRecord, Allocator, type DadCheck, Prefix } from "@own6/core";
+import { loadOrCreateSecret, SqliteLeaseStore } from "@own6/sqlite";
+
+/** Release-only allocators never probe. */
+const NO_DAD: DadCheck = async () => ({ status: "inconclusive", reason: "this allocator only releases" });
+/** Nor derive: DEL and GC work without the host's secret, even when its file went bad. */
+const NO_SECRET = new Uint8Array(16);
+
+/**
+ * What the allocator needs per network besides the prefix and DAD.
+ *
+ * @example
+ * ```ts
+ * const options: AllocationOptions = { networkId: "own6-net", maxTries: 3 };
+ * ```
+ */
+export interface AllocationOptions {
+  readonly networkId: string;
+  readonly maxTries: number;
+}
+
+/**
+ * A network's reservations on this host: the core's leases in a SQLite database at
+ * `<dataDir>/cni/<network>/leases.db` (WAL, one `BEGIN IMMEDIATE` transaction per
+ * compare-and-set, so concurrent plugin processes are safe and a crash loses nothing
+ * acknowledged), keyed with the host's RFC 7217 secret at `<dataDir>/secret` (0600, made on
+ * first use). The directory is 0700. Each lease record holds the network (its Network_ID), the
+ * owner `<container id>/<ifname>`, the address, its DAD counter and when it was bound.
+ *
+ * @example
+ * ```ts
+ * const reservations = Reservations.open("/var/lib/own6", "own6-net");
+ * try {
+ *   const allocator = await reservations.allocator(prefix, dad, { networkId: "own6-net", maxTries: 3 });
+ *   await allocator.allocate("c1/eth0");
+ * } finally {
+ *   reservations.close();
+ * }
+ * ```
+ */
+export class Reservations {
+  readonly #store: SqliteLeaseStore;
+  readonly #dataDir: string;
+  #secret: Uint8Array | undefined;
+
+  private constructor(store: SqliteLeaseStore, dataDir: string) {
+    this.#store = store;
+    this.#dataDir = dataDir;
+  }
+
+  /**
+   * The directory of `network`'s database inside `dataDir`.
+   *
+   * @example
+   * ```ts
+   * Reservations.directory("/var/lib/own6", "net"); // "/var/lib/own6/cni/net"
+   * ```
+   */
+  static directory(dataDir: string, network: string): string {
+    return join(dataDir, "cni", network);
+  }
+
+  /**
+   * Whether `network` has a database yet (DEL of a never-added container need not create one).
+   *
+   * @example
+   * ```ts
+   * if (!Reservations.exist(dataDir, name)) return;
+   * ```
+   */
+  static exist(dataDir: string, network: string): boolean {
+    return existsSync(join(Reservations.directory(dataDir, network), "leases.db"));
+  }
+
+  /**
+   * Opens (creating if needed) `network`'s database.
+   *
+   * @example
+   * ```ts
+   * const reservations = Reservations.open(dataDir, conf.name);
+   * ```
+   */
+  static open(dataDir: string, network: string): Reservations {
+    return new Reservations(SqliteLeaseStore.openIn(Reservations.directory(dataDir, network)), dataDir);
+  }
+
+  #loadSecret(): Uint8Array {
+    this.#secret ??= loadOrCreateSecret(join(this.#dataDir, "secret"));
+    return this.#secret;
+  }
+
+  /**
+   * An allocator for `prefix` over this network's leases, deriving addresses with the host's
+   * secret and proving them with `dad`.
+   *
+   * @example
+   * ```ts
+   * const lease = await (await reservations.allocator(prefix, dad, options)).allocate(owner);
+   * ```
+   */
+  allocator(prefix: Prefix, dad: DadCheck, options: AllocationOptions): Promise<Allocator> {
+    return this.#open(prefix, dad, options, this.#loadSecret());
+  }
+
+  #open(prefix: Prefix, dad: DadCheck, options: AllocationOptions, secret: Uint8Array): Promise<Allocator> {
+    return Allocator.open({
+      prefixes: [prefix],
+      secret,
+      dad,
+      now: Date.now,
+      store: this.#store,
+      networkId: options.networkId,
+      maxTries: options.maxTries,
+    });
+  }
+
+  /**
+   * Every address record (bound leases and tentative claims), optionally only `owner`'s.
+   *
+   * @example
+   * ```ts
+   * (await reservations.records("c1/eth0")).filter((r) => r.state === "bound");
+   * ```
+   */
+  async records(owner?: string): Promise<AddressRecord[]> {
+    const all = (await this.#store.list("address/")).flatMap(({ value }) => (value.kind === "address" ? [value] : []));
+    return owner === undefined ? all : all.filter((r) => r.owner === owner);
+  }
+
+  /**
+   * Removes `owner`'s tentative claims. The runtime runs one operation per container at a time,
+   * so a claim of `owner` seen when its ADD starts was left by an ADD that died (SIGKILL,
+   * crash); removing it gives the retry the same address again.
+   *
+   * @example
+   * ```ts
+   * await reservations.sweepClaims("c1/eth0");
+   * ```
+   */
+  async sweepClaims(owner: string): Promise<void> {
+    for (const entry of await this.#store.list("address/")) {
+      const value = entry.value;
+      if (value.kind === "address" && value.owner === owner && value.state === "tentative") {
+        await this.#store.compareAndSet(entry.key, entry.version, null);
+      }
+    }
+  }
+
+  /**
+   * Releases everything `owner` holds in this network, in any prefix (the configured prefix may
+   * have changed since ADD), and sweeps its claims; returns the leases that were bound. The DAD
+   * counters stay, so a later ADD gets the same address back.
+   *
+   * @example
+   * ```ts
+   * const released = await reservations.release("c1/eth0");
+   * ```
+   */
+  async release(owner: string): Promise<AddressRecord[]> {
+    const held = await this.records(owner);
+    const owned = (await this.#store.list("owner/")).flatMap(({ value }) =>
+      value.kind === "owner" && value.owner === owner && value.address !== null ? [value.prefix] : [],
+    );
+    const prefixes = new Set([...owned, ...held.map((r) => r.prefix)]);
+    for (const text of prefixes) {
+      const allocator = await this.#open(Prefix.parse(text), NO_DAD, { networkId: "", maxTries: 3 }, NO_SECRET);
+      await allocator.release(owner);
+    }
+    await this.sweepClaims(owner);
+    return held.filter((r) => r.state === "bound");
+  }
+
+  /**
+   * Releases every owner not in `valid` (owners `<container id>/<ifname>`); a failure for one
+   * owner does not stop the others and is returned.
+   *
+   * @example
+   * ```ts
+   * const { released, failed } = await reservations.collect(new Set(["c1/eth0"]));
+   * ```
+   */
+  async collect(valid: ReadonlySet<string>): Promise<{ released: AddressRecord[]; failed: [string, unknown][] }> {
+    const owners = new Set((await this.records()).map((r) => r.owner));
+    const released: AddressRecord[] = [];
+    const failed: [string, unknown][] = [];
+    for (const owner of owners) {
+      if (valid.has(owner)) continue;
+      try {
+        released.push(...(await this.release(owner)));
+      } catch (e) {
+        failed.push([owner, e]);
+      }
+    }
+    return { released, failed };
+  }
+
+  /**
+   * Closes the database.
+   *
+   * @example
+   * ```ts
+   * reservations.close();
+   * ```
+   */
+  close(): void {
+    this.#store.close();
+  }
+}
