@@ -1,2 +1,3 @@
+export * from "./documents.js";
 export * from "./secret.js";
 export * from "./store.js";
