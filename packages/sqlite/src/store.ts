@@ -22,15 +22,18 @@ CREATE TABLE IF NOT EXISTS counter (
 INSERT OR IGNORE INTO counter (id, version) VALUES (1, 0);
 `;
 
+// How long a process waits for another's write lock before giving up with SQLITE_BUSY.
+const BUSY_TIMEOUT_MS = 30_000;
+
 // The highest code point: every key that starts with a prefix sorts below prefix + this.
 const KEY_END = "\u{10ffff}";
 
 /**
  * A {@link LeaseStore} in a SQLite database file, shared safely by every process on the host:
  * each compare-and-set is one `BEGIN IMMEDIATE` transaction (so concurrent plugin processes
- * serialise on the write lock and a stale version always loses), WAL journaling with full sync
- * makes a crash lose nothing that was acknowledged, and versions come from one store-wide
- * counter, so they never repeat for a key, also across a delete.
+ * serialise on the write lock and a stale version always loses), WAL journaling makes a killed
+ * process lose nothing that was acknowledged, and versions come from one store-wide counter, so
+ * they never repeat for a key, also across a delete.
  *
  * @example
  * ```ts
@@ -75,10 +78,14 @@ export class SqliteLeaseStore implements LeaseStore {
    * ```
    */
   static open(path: string): SqliteLeaseStore {
-    const db = new Database(path, { timeout: 10_000 });
+    const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
     chmodSync(path, 0o600);
     db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = FULL");
+    // NORMAL, not FULL: with WAL it syncs at checkpoints instead of on every commit, so a burst
+    // of parallel ADDs does not queue behind one fsync each (CI saw a 10 s busy timeout run out).
+    // A killed process still loses nothing it committed; a power cut may lose the last commits
+    // but never consistency, and it takes the containers those leases were for with it.
+    db.pragma("synchronous = NORMAL");
     db.exec(SCHEMA);
     return new SqliteLeaseStore(db);
   }
