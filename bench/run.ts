@@ -4,6 +4,7 @@
 import { run as alloc } from "./alloc.bench.js";
 import { run as cni } from "./cni.bench.js";
 import { run as docker } from "./docker.bench.js";
+import { run as etcd } from "./etcd.bench.js";
 import { run as iid } from "./iid.bench.js";
 import { run as netlink } from "./netlink.bench.js";
 
@@ -12,6 +13,7 @@ const suites: [string, () => Promise<unknown>][] = [
   ["allocation", alloc],
   ["containers to a verified, reachable address (namespace lab)", netlink],
   ["CNI plugins against the reference plugins, invoked alike (namespace lab)", cni],
+  ["allocation through etcd, SQLite and memory (three-member etcd on loopback)", etcd],
   ["docker run to a reachable address: own6 against docker's macvlan with a static --ip6 (dockerd lab)", docker],
 ];
 

@@ -9,6 +9,11 @@ export function addressKey(address: string): string {
   return `address/${address}`;
 }
 
+/** The address text of an `address/<address>` key, or undefined for any other key. */
+export function addressOfKey(key: string): string | undefined {
+  return key.startsWith("address/") ? key.slice("address/".length) : undefined;
+}
+
 /** `owner/<prefix CIDR>/<owner>`: injective, because CIDR text holds exactly one slash. */
 export function ownerKey(prefix: string, owner: string): string {
   return `owner/${prefix}/${owner}`;
