@@ -4,7 +4,10 @@ import { defineConfig, type Options } from "tsup";
 // should load one module, not a tree (@own6/sqlite's own build would load a second, unbundled
 // copy of @own6/core: 20-40 ms). The workspace packages are bundled from source. Only
 // better-sqlite3 stays outside, because it finds its native addon relative to its own files; it
-// is imported from where @own6/sqlite's dependency on it is installed.
+// is imported from where @own6/sqlite's dependency on it is installed. @own6/etcd stays outside
+// too (a dependency, so tsup leaves it external): it is imported dynamically, only when a
+// network's `store` says etcd, from its own build with etcd3 and gRPC beside it, so the default
+// SQLite path never loads them.
 const betterSqlite: NonNullable<Options["esbuildPlugins"]>[number] = {
   name: "better-sqlite3-beside-own6-sqlite",
   setup(build) {

@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
+import type { StoreConfig } from "@own6/etcd";
 import type { KernelDadOptions } from "@own6/netlink";
 import type { Logger } from "pino";
 import type { HostNetwork } from "./host/host.js";
@@ -30,6 +31,8 @@ export interface DaemonOptions {
   readonly log: Logger;
   /** The Linux side; {@link LinuxHost} unless set. */
   readonly host?: HostNetwork;
+  /** The lease store (`--store`); SQLite in `stateDir` unless set. */
+  readonly store?: StoreConfig;
 }
 
 interface Parts {
@@ -75,7 +78,13 @@ export class Daemon {
     const socketPath = join(options.pluginDir, `${options.name}.sock`);
     let plugin: Plugin | undefined;
     try {
-      plugin = await Plugin.open({ stateDir: options.stateDir, host, log, defaultParent: options.parent });
+      plugin = await Plugin.open({
+        stateDir: options.stateDir,
+        host,
+        log,
+        defaultParent: options.parent,
+        ...(options.store && { store: options.store }),
+      });
       const server = await PluginServer.listen({
         path: socketPath,
         mode: options.socketMode,

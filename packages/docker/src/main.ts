@@ -55,6 +55,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       pluginDir: options.pluginDir,
       socketMode: options.socketMode,
       parent: options.parent,
+      ...(options.store && { store: options.store }),
       dad: {
         dadTransmits: options.dadTransmits,
         retransTimeMs: options.dadRetransMs,

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { type Address, type DadOutcome, Prefix } from "@own6/core";
+import { EtcdLeaseStore, openStore, type StoreConfig, type StoreWatch } from "@own6/etcd";
 import { loadOrCreateSecret, SqliteDocuments, SqliteLeaseStore } from "@own6/sqlite";
 import type { Logger } from "pino";
 import { AddressBook } from "./addressing/address-book.js";
@@ -26,6 +27,11 @@ export interface PluginOptions {
   readonly log: Logger;
   /** The uplink for pools without `--subnet` or `--ipam-opt parent`. */
   readonly defaultParent: string | undefined;
+  /**
+   * Where the leases live: SQLite in `stateDir` unless set; etcd to share one lease table with
+   * other hosts (a TTL `lease` suits the long-lived daemon). The state and the secret stay local.
+   */
+  readonly store?: StoreConfig;
 }
 
 /**
@@ -52,7 +58,7 @@ export class Plugin {
   }
 
   /**
-   * Opens (or creates) the state in `options.stateDir`.
+   * Opens (or creates) the state in `options.stateDir`, and the lease store `options.store` names.
    *
    * @example
    * ```ts
@@ -62,9 +68,14 @@ export class Plugin {
   static async open(options: PluginOptions): Promise<Plugin> {
     const { host, log } = options;
     const secret = loadOrCreateSecret(join(options.stateDir, "secret"));
-    const leases = SqliteLeaseStore.openIn(options.stateDir);
-    const docs = SqliteDocuments.open(join(options.stateDir, "state.db"));
+    const leases = await openStore(options.store ?? { type: "sqlite" }, (dir) =>
+      SqliteLeaseStore.openIn(dir ?? options.stateDir),
+    );
+    const shared = leases instanceof EtcdLeaseStore;
+    let watch: StoreWatch | undefined;
+    let docs: SqliteDocuments | undefined;
     try {
+      docs = SqliteDocuments.open(join(options.stateDir, "state.db"));
       const state = new StateStore(docs);
       let addresses: AddressBook | undefined;
       const metrics = new Metrics([
@@ -89,8 +100,17 @@ export class Plugin {
         return outcome;
       };
       addresses = await AddressBook.open({ store: leases, secret, prefixes: state.prefixesInUse(), dad });
-      const orphans = await addresses.releaseOrphans(new Set(state.bindings().map((b) => b.owner)));
-      if (orphans > 0) log.warn({ orphans }, "released leases no address record held");
+      if (shared) {
+        // Other hosts' leases are in the same table and are no orphans: they are learnt, not
+        // released (a dead host's go when its TTL lease expires).
+        const book = addresses;
+        watch = await leases.watch("address/", (c) => book.observe(c.key, c.value), {
+          onError: (err) => log.error({ err }, "the lease store's watch stopped"),
+        });
+      } else {
+        const orphans = await addresses.releaseOrphans(new Set(state.bindings().map((b) => b.owner)));
+        if (orphans > 0) log.warn({ orphans }, "released leases no address record held");
+      }
       for (const network of state.networks()) {
         await host
           .prepare(network.parent, network.mode)
@@ -109,19 +129,22 @@ export class Plugin {
         { networks: state.networks().length, endpoints: state.endpoints().length, leases: addresses.size },
         "state restored",
       );
+      const opened = docs;
       return new Plugin(dispatcher, metrics, () => {
-        docs.close();
+        void watch?.close().catch(() => undefined);
+        opened.close();
         leases.close();
       });
     } catch (e) {
-      docs.close();
+      void watch?.close().catch(() => undefined);
+      docs?.close();
       leases.close();
       throw e;
     }
   }
 
   /**
-   * Closes the databases.
+   * Closes the databases and the lease store.
    *
    * @example
    * ```ts

@@ -1,7 +1,8 @@
 import { checkIfname } from "@own6/netlink";
 import type { AttachMode, CniConfig } from "../attach/context.js";
-import { dataDirOf, parseAddressConfig, rejectRequestedAddresses } from "../config/address.js";
+import { dataDirOf, parseAddressConfig, rejectRequestedAddresses, storeOf } from "../config/address.js";
 import { optionalString, type Section } from "../config/read.js";
+import type { StoreSetting } from "../config/store.js";
 import { CNI_CODES, CniError } from "../spec/errors.js";
 import { isJsonObject, type NetConf } from "../spec/netconf.js";
 
@@ -48,10 +49,11 @@ export function cniConfig(conf: NetConf): CniConfig {
  *
  * @example
  * ```ts
- * const { dataDir, master } = lenientCniConfig(conf);
+ * const { dataDir, master, store } = lenientCniConfig(conf);
  * ```
+ * @throws {@link CniError} code 7 for an invalid `store` only (see {@link storeOf}).
  */
-export function lenientCniConfig(conf: NetConf): { dataDir: string; master: string | undefined } {
+export function lenientCniConfig(conf: NetConf): { dataDir: string; master: string | undefined; store: StoreSetting } {
   const top: Section = { path: "", value: conf.raw };
   let master: string | undefined;
   try {
@@ -59,5 +61,5 @@ export function lenientCniConfig(conf: NetConf): { dataDir: string; master: stri
   } catch {
     master = undefined;
   }
-  return { dataDir: dataDirOf(top), master };
+  return { dataDir: dataDirOf(top), master, store: storeOf(top) };
 }

@@ -48,7 +48,7 @@ async function add({ env, conf, log }: PluginRequest): Promise<CniResult> {
   await requireLink(config.master);
   const prefix = await servedPrefix(config);
   const owner = ownerOf(env.containerId, env.ifname);
-  const reservations = Reservations.open(config.dataDir, conf.name);
+  const reservations = await Reservations.open(config.dataDir, conf.name, config.store);
   try {
     await reservations.sweepClaims(owner);
     const context = { env, config, prefix, owner, reservations, log };
@@ -59,9 +59,11 @@ async function add({ env, conf, log }: PluginRequest): Promise<CniResult> {
 }
 
 async function del({ env, conf, log }: PluginRequest): Promise<void> {
-  const { dataDir, master } = lenientCniConfig(conf);
+  const { dataDir, master, store } = lenientCniConfig(conf);
   const owner = ownerOf(env.containerId, env.ifname);
-  const reservations = Reservations.exist(dataDir, conf.name) ? Reservations.open(dataDir, conf.name) : undefined;
+  const reservations = Reservations.exist(dataDir, conf.name, store)
+    ? await Reservations.open(dataDir, conf.name, store)
+    : undefined;
   try {
     const held = (await reservations?.records(owner))?.filter((r) => r.state === "bound") ?? [];
     if (netnsExists(env.netns)) {
@@ -83,10 +85,10 @@ async function check({ env, conf }: PluginRequest): Promise<void> {
   const config = cniConfig(conf);
   if (conf.raw.prevResult === undefined) throw new CniError(CNI_CODES.invalidConfig, "Required prevResult missing");
   const owner = ownerOf(env.containerId, env.ifname);
-  if (!Reservations.exist(config.dataDir, conf.name)) {
+  if (!Reservations.exist(config.dataDir, conf.name, config.store)) {
     throw new CniError(CNI_CODES.unknownContainer, `no reservation for ${owner}`);
   }
-  const reservations = Reservations.open(config.dataDir, conf.name);
+  const reservations = await Reservations.open(config.dataDir, conf.name, config.store);
   let leases: Address[];
   try {
     leases = addressesOf(verifyReservation(await reservations.records(owner), conf.raw.prevResult, owner));
@@ -127,9 +129,9 @@ async function checkHostSide(master: string, hostIf: string, leases: readonly Ad
 
 async function gc({ conf, log }: PluginRequest): Promise<void> {
   const valid = validAttachments(conf.raw);
-  const { dataDir, master } = lenientCniConfig(conf);
-  if (!Reservations.exist(dataDir, conf.name)) return;
-  const reservations = Reservations.open(dataDir, conf.name);
+  const { dataDir, master, store } = lenientCniConfig(conf);
+  if (!Reservations.exist(dataDir, conf.name, store)) return;
+  const reservations = await Reservations.open(dataDir, conf.name, store);
   try {
     const { released, failed } = await reservations.collect(valid);
     if (master) await detachHost(master, addressesOf(released));
@@ -149,7 +151,7 @@ async function status({ conf }: PluginRequest): Promise<void> {
     const link = await getLink(undefined, config.master);
     if (!link?.up) throw new CniError(CNI_CODES.notAvailable, `the uplink ${config.master} is missing or down`);
     await servedPrefix(config);
-    Reservations.open(config.dataDir, conf.name).close();
+    (await Reservations.open(config.dataDir, conf.name, config.store)).close();
   } catch (e) {
     throw new CniError(CNI_CODES.notAvailable, `own6-cni cannot serve ADD: ${toCniError(e).message}`);
   }

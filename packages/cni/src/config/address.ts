@@ -5,6 +5,7 @@ import { CNI_CODES, CniError } from "../spec/errors.js";
 import { isJsonObject } from "../spec/netconf.js";
 import type { ResultRoute } from "../spec/result.js";
 import { child, optionalBoolean, optionalInteger, optionalString, type Section } from "./read.js";
+import { readStore, type StoreSetting } from "./store.js";
 
 /**
  * How own6 proves a candidate unique: the kernel's DAD with these settings, applied to the link
@@ -37,6 +38,8 @@ export interface AddressConfig {
   /** The uplink: source of the prefix and the gateway when they are not configured, and where DAD probes for links that do not exist yet. */
   readonly uplink: string | undefined;
   readonly dataDir: string;
+  /** Where the reservations live: SQLite under `dataDir` unless `store` says etcd. */
+  readonly store: StoreSetting;
   readonly gateway: Address | undefined;
   readonly routes: readonly ResultRoute[];
   readonly dad: DadConfig;
@@ -54,7 +57,7 @@ export interface AddressConfig {
  * rejectUnknown(ipam, ["type", "uplink", ...ADDRESS_KEYS]);
  * ```
  */
-export const ADDRESS_KEYS = ["prefix", "dataDir", "gateway", "routes", "iid", "dad"] as const;
+export const ADDRESS_KEYS = ["prefix", "dataDir", "gateway", "routes", "iid", "dad", "store"] as const;
 
 /**
  * The default data directory.
@@ -87,6 +90,7 @@ export function parseAddressConfig(s: Section, network: string, uplink: string |
     prefix,
     uplink: uplink === undefined ? undefined : checked(s, "uplink", uplink, checkIfname),
     dataDir: readDataDir(s),
+    store: readStore(s),
     gateway,
     routes: readRoutes(s),
     dad: readDad(child(s, "dad")),
@@ -110,6 +114,20 @@ export function dataDirOf(s: Section | undefined): string {
   } catch {
     return DEFAULT_DATA_DIR;
   }
+}
+
+/**
+ * Just the store setting, for DEL and GC. Unlike the data directory it is not guessed when it is
+ * bad: releasing in the wrong store would leave the real reservation behind.
+ *
+ * @throws {@link CniError} code 7 naming the key.
+ * @example
+ * ```ts
+ * storeOf({ path: "ipam", value: {} }); // { type: "sqlite" }
+ * ```
+ */
+export function storeOf(s: Section | undefined): StoreSetting {
+  return s ? readStore(s) : { type: "sqlite" };
 }
 
 function checked<T>(s: Section, key: string, value: string, check: (v: string) => T): T {

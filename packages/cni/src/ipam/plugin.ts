@@ -2,7 +2,7 @@ import type { Prefix } from "@own6/core";
 import { getLink, ownerOf } from "@own6/netlink";
 import { gatewayFor, servedPrefix } from "../address/served.js";
 import { netnsExists } from "../attach/netns.js";
-import { type AddressConfig, dataDirOf } from "../config/address.js";
+import { type AddressConfig, dataDirOf, storeOf } from "../config/address.js";
 import { containerLinkProbe, lazyProbe, type Probe, storeOnly, uplinkProbe } from "../dad/probe.js";
 import { toCniError } from "../plugin/failure.js";
 import type { CniPlugin, PluginRequest } from "../plugin/run.js";
@@ -40,7 +40,7 @@ async function add({ env, conf, log }: PluginRequest): Promise<CniResult> {
   const prefix = await servedPrefix(config);
   const gateway = await gatewayFor(config);
   const owner = ownerOf(env.containerId, env.ifname);
-  const reservations = Reservations.open(config.dataDir, conf.name);
+  const reservations = await Reservations.open(config.dataDir, conf.name, config.store);
   const probe = lazyProbe(() => probeFor(env.netns, env.ifname, prefix, config));
   try {
     await reservations.sweepClaims(owner);
@@ -72,9 +72,11 @@ async function probeFor(netns: string, ifname: string, prefix: Prefix, config: A
 }
 
 async function del({ env, conf, log }: PluginRequest): Promise<void> {
-  const dataDir = dataDirOf(lenientIpam(conf));
-  if (!Reservations.exist(dataDir, conf.name)) return;
-  const reservations = Reservations.open(dataDir, conf.name);
+  const ipam = lenientIpam(conf);
+  const dataDir = dataDirOf(ipam);
+  const store = storeOf(ipam);
+  if (!Reservations.exist(dataDir, conf.name, store)) return;
+  const reservations = await Reservations.open(dataDir, conf.name, store);
   try {
     const released = await reservations.release(ownerOf(env.containerId, env.ifname));
     log.info("released", { addresses: released.map((r) => r.address) });
@@ -86,10 +88,10 @@ async function del({ env, conf, log }: PluginRequest): Promise<void> {
 async function check({ env, conf }: PluginRequest): Promise<void> {
   const config = ipamConfig(conf);
   const owner = ownerOf(env.containerId, env.ifname);
-  if (!Reservations.exist(config.dataDir, conf.name)) {
+  if (!Reservations.exist(config.dataDir, conf.name, config.store)) {
     throw new CniError(CNI_CODES.unknownContainer, `no reservation for ${owner}`);
   }
-  const reservations = Reservations.open(config.dataDir, conf.name);
+  const reservations = await Reservations.open(config.dataDir, conf.name, config.store);
   try {
     verifyReservation(await reservations.records(owner), conf.raw.prevResult, owner);
   } finally {
@@ -99,9 +101,11 @@ async function check({ env, conf }: PluginRequest): Promise<void> {
 
 async function gc({ conf, log }: PluginRequest): Promise<void> {
   const valid = validAttachments(conf.raw);
-  const dataDir = dataDirOf(lenientIpam(conf));
-  if (!Reservations.exist(dataDir, conf.name)) return;
-  const reservations = Reservations.open(dataDir, conf.name);
+  const ipam = lenientIpam(conf);
+  const dataDir = dataDirOf(ipam);
+  const store = storeOf(ipam);
+  if (!Reservations.exist(dataDir, conf.name, store)) return;
+  const reservations = await Reservations.open(dataDir, conf.name, store);
   try {
     const { released, failed } = await reservations.collect(valid);
     log.info("garbage collected", { released: released.map((r) => `${r.owner} ${r.address}`) });
@@ -118,7 +122,7 @@ async function status({ conf }: PluginRequest): Promise<void> {
   const config = ipamConfig(conf);
   try {
     await servedPrefix(config);
-    Reservations.open(config.dataDir, conf.name).close();
+    (await Reservations.open(config.dataDir, conf.name, config.store)).close();
   } catch (e) {
     throw new CniError(CNI_CODES.notAvailable, `own6-ipam cannot serve ADD: ${toCniError(e).message}`);
   }

@@ -14,6 +14,10 @@ const BY_OWN6_CODE: Readonly<Record<string, number>> = {
   PREFIX_INVALID: CNI_CODES.invalidConfig,
   PREFIX_OVERLAP: CNI_CODES.invalidConfig,
   ALLOC_CONFIG_INVALID: CNI_CODES.invalidConfig,
+  ETCD_CONFIG_INVALID: CNI_CODES.invalidConfig,
+  ETCD_UNAVAILABLE: CNI_CODES.tryAgainLater,
+  ETCD_REQUEST_REFUSED: CNI_CODES.io,
+  ETCD_RECORD_INVALID: CNI_CODES.io,
 };
 
 /**

@@ -1,7 +1,10 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type AddressRecord, Allocator, type DadCheck, Prefix } from "@own6/core";
+import type { ClosableLeaseStore } from "@own6/etcd";
 import { loadOrCreateSecret, SqliteLeaseStore } from "@own6/sqlite";
+import { etcdStoreConfig, type StoreSetting } from "../config/store.js";
+import { CNI_CODES, CniError } from "../spec/errors.js";
 
 /** Release-only allocators never probe. */
 const NO_DAD: DadCheck = async () => ({ status: "inconclusive", reason: "this allocator only releases" });
@@ -27,11 +30,13 @@ export interface AllocationOptions {
  * compare-and-set, so concurrent plugin processes are safe and a crash loses nothing
  * acknowledged), keyed with the host's RFC 7217 secret at `<dataDir>/secret` (0600, made on
  * first use). The directory is 0700. Each lease record holds the network (its Network_ID), the
- * owner `<container id>/<ifname>`, the address, its DAD counter and when it was bound.
+ * owner `<container id>/<ifname>`, the address, its DAD counter and when it was bound. With an
+ * etcd `store`, the leases are in etcd under `<prefix>/cni/<network>` instead (no TTL lease: the
+ * records stay until DEL or GC releases them); the secret stays on the host.
  *
  * @example
  * ```ts
- * const reservations = Reservations.open("/var/lib/own6", "own6-net");
+ * const reservations = await Reservations.open("/var/lib/own6", "own6-net");
  * try {
  *   const allocator = await reservations.allocator(prefix, dad, { networkId: "own6-net", maxTries: 3 });
  *   await allocator.allocate("c1/eth0");
@@ -41,11 +46,11 @@ export interface AllocationOptions {
  * ```
  */
 export class Reservations {
-  readonly #store: SqliteLeaseStore;
+  readonly #store: ClosableLeaseStore;
   readonly #dataDir: string;
   #secret: Uint8Array | undefined;
 
-  private constructor(store: SqliteLeaseStore, dataDir: string) {
+  private constructor(store: ClosableLeaseStore, dataDir: string) {
     this.#store = store;
     this.#dataDir = dataDir;
   }
@@ -63,27 +68,43 @@ export class Reservations {
   }
 
   /**
-   * Whether `network` has a database yet (DEL of a never-added container need not create one).
+   * Whether `network` has a database yet (DEL of a never-added container need not create one);
+   * always true for etcd, which has no local file to look for.
    *
    * @example
    * ```ts
-   * if (!Reservations.exist(dataDir, name)) return;
+   * if (!Reservations.exist(dataDir, name, config.store)) return;
    * ```
    */
-  static exist(dataDir: string, network: string): boolean {
-    return existsSync(join(Reservations.directory(dataDir, network), "leases.db"));
+  static exist(dataDir: string, network: string, store: StoreSetting = { type: "sqlite" }): boolean {
+    if (store.type === "etcd") return true;
+    return existsSync(join(store.dir ?? Reservations.directory(dataDir, network), "leases.db"));
   }
 
   /**
-   * Opens (creating if needed) `network`'s database.
+   * Opens (creating if needed) `network`'s store: its SQLite database, or etcd when `store` says
+   * so (@own6/etcd and its gRPC client are only loaded then).
    *
+   * @throws {@link CniError} code 7 for an invalid etcd setting.
    * @example
    * ```ts
-   * const reservations = Reservations.open(dataDir, conf.name);
+   * const reservations = await Reservations.open(dataDir, conf.name, config.store);
    * ```
    */
-  static open(dataDir: string, network: string): Reservations {
-    return new Reservations(SqliteLeaseStore.openIn(Reservations.directory(dataDir, network)), dataDir);
+  static async open(dataDir: string, network: string, store: StoreSetting = { type: "sqlite" }): Promise<Reservations> {
+    const openLocal = (dir: string | undefined) =>
+      SqliteLeaseStore.openIn(dir ?? Reservations.directory(dataDir, network));
+    if (store.type === "sqlite") return new Reservations(openLocal(store.dir), dataDir);
+    const config = await etcdStoreConfig(store, network);
+    const { openStore } = await import("@own6/etcd");
+    try {
+      return new Reservations(await openStore(config, openLocal), dataDir);
+    } catch (e) {
+      // What the configuration check cannot see (an endpoint's form, the files of tls and auth)
+      // fails here; name the key like every other configuration error.
+      if ((e as { code?: unknown }).code !== "ETCD_CONFIG_INVALID") throw e;
+      throw new CniError(CNI_CODES.invalidConfig, `${store.path}: ${(e as Error).message}`);
+    }
   }
 
   #loadSecret(): Uint8Array {
@@ -197,7 +218,7 @@ export class Reservations {
   }
 
   /**
-   * Closes the database.
+   * Closes the database or the etcd connection.
    *
    * @example
    * ```ts

@@ -1,4 +1,4 @@
-import { Allocator, type DadCheck, type Lease, type LeaseStore, type Prefix } from "@own6/core";
+import { Allocator, type DadCheck, type Lease, type LeaseStore, type LeaseStoreRecord, type Prefix } from "@own6/core";
 import { requestedAddressOf } from "./owners.js";
 import { REQUESTED_ALGORITHM, requestedAlgorithm } from "./requested.js";
 
@@ -138,6 +138,18 @@ export class AddressBook {
       released++;
     }
     return released;
+  }
+
+  /**
+   * Learns a change another host made in a shared lease store (an etcd watch's event).
+   *
+   * @example
+   * ```ts
+   * await store.watch("address/", (c) => book.observe(c.key, c.value));
+   * ```
+   */
+  observe(key: string, value: LeaseStoreRecord | null): void {
+    this.#allocator.observe(key, value);
   }
 
   /**

@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Own6Error } from "@own6/core";
+import { parseStoreConfig, type StoreConfig } from "@own6/etcd";
 import { LOG_LEVELS } from "../log.js";
 
 /**
@@ -37,6 +39,8 @@ Options:
   --parent IF          uplink for networks created without --subnet or --ipam-opt parent=IF
                        (default: the one link with a prefix learned from Router Advertisements)
   --socket-mode MODE   0600 (default) or 0660
+  --store FILE         the lease store, a JSON file: {"type":"etcd","endpoints":[...],...} to share
+                       leases with other hosts through etcd (default: SQLite in --state-dir)
   --dad-transmits N    Neighbor Solicitations per DAD check (default 1; 0 skips DAD)
   --dad-retrans-ms MS  wait after each solicitation (default 1000)
   --metrics-listen H:P also serve Prometheus metrics over TCP, e.g. [::1]:9464
@@ -65,6 +69,8 @@ export interface CommandLine {
   readonly pluginDir: string;
   readonly parent: string | undefined;
   readonly socketMode: number;
+  /** The lease store `--store` names; undefined: SQLite in the state directory. */
+  readonly store: StoreConfig | undefined;
   readonly dadTransmits: number;
   readonly dadRetransMs: number;
   readonly metricsListen: { readonly host: string; readonly port: number } | undefined;
@@ -107,6 +113,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
     pluginDir: values["plugin-dir"] ?? "/run/docker/plugins",
     parent: values.parent,
     socketMode: socketMode(values["socket-mode"]),
+    store: storeFile(values.store),
     dadTransmits: count(values["dad-transmits"], "--dad-transmits", 1, 10),
     dadRetransMs: count(values["dad-retrans-ms"], "--dad-retrans-ms", 1000, 60_000),
     metricsListen: hostPort(values["metrics-listen"]),
@@ -125,6 +132,7 @@ function parse(argv: string[]) {
       "plugin-dir": { type: "string" },
       parent: { type: "string" },
       "socket-mode": { type: "string" },
+      store: { type: "string" },
       "dad-transmits": { type: "string" },
       "dad-retrans-ms": { type: "string" },
       "metrics-listen": { type: "string" },
@@ -139,6 +147,22 @@ function socketMode(text: string | undefined): number {
   if (text === undefined || text === "0600" || text === "600") return 0o600;
   if (text === "0660" || text === "660") return 0o660;
   throw new UsageError("--socket-mode takes 0600 or 0660");
+}
+
+function storeFile(file: string | undefined): StoreConfig | undefined {
+  if (file === undefined) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    const why = e instanceof SyntaxError ? `is not JSON (${e.message})` : `cannot be read (${(e as Error).message})`;
+    throw new UsageError(`--store ${file} ${why}`);
+  }
+  try {
+    return parseStoreConfig(json, "store");
+  } catch (e) {
+    throw new UsageError(`--store ${file}: ${(e as Error).message}`);
+  }
 }
 
 function count(text: string | undefined, flag: string, fallback: number, max: number): number {
