@@ -13,6 +13,7 @@ import { addMacvlan } from "../attach/macvlan.js";
 import { netnsExists } from "../attach/netns.js";
 import { addRouted, addressesOf, detachHost } from "../attach/routed.js";
 import { toCniError } from "../plugin/failure.js";
+import { reportCollected } from "../plugin/gc-report.js";
 import type { CniPlugin, PluginRequest } from "../plugin/run.js";
 import { CNI_CODES, CniError } from "../spec/errors.js";
 import { validAttachments } from "../spec/gc.js";
@@ -135,11 +136,7 @@ async function gc({ conf, log }: PluginRequest): Promise<void> {
   try {
     const { released, failed } = await reservations.collect(valid);
     if (master) await detachHost(master, addressesOf(released));
-    log.info("garbage collected", { released: released.map((r) => `${r.owner} ${r.address}`) });
-    if (failed.length > 0) {
-      const details = failed.map(([owner, e]) => `${owner}: ${toCniError(e).message}`).join("; ");
-      throw new CniError(CNI_CODES.io, `GC could not release ${failed.length} attachment(s)`, details);
-    }
+    reportCollected(log, released, failed);
   } finally {
     reservations.close();
   }

@@ -5,6 +5,7 @@ import { netnsExists } from "../attach/netns.js";
 import { type AddressConfig, dataDirOf, storeOf } from "../config/address.js";
 import { containerLinkProbe, lazyProbe, type Probe, storeOnly, uplinkProbe } from "../dad/probe.js";
 import { toCniError } from "../plugin/failure.js";
+import { reportCollected } from "../plugin/gc-report.js";
 import type { CniPlugin, PluginRequest } from "../plugin/run.js";
 import { CNI_CODES, CniError } from "../spec/errors.js";
 import { validAttachments } from "../spec/gc.js";
@@ -108,11 +109,7 @@ async function gc({ conf, log }: PluginRequest): Promise<void> {
   const reservations = await Reservations.open(dataDir, conf.name, store);
   try {
     const { released, failed } = await reservations.collect(valid);
-    log.info("garbage collected", { released: released.map((r) => `${r.owner} ${r.address}`) });
-    if (failed.length > 0) {
-      const details = failed.map(([owner, e]) => `${owner}: ${toCniError(e).message}`).join("; ");
-      throw new CniError(CNI_CODES.io, `GC could not release ${failed.length} attachment(s)`, details);
-    }
+    reportCollected(log, released, failed);
   } finally {
     reservations.close();
   }
