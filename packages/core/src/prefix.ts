@@ -281,12 +281,18 @@ export class Prefix {
    */
   withIid(iid: Uint8Array): Address {
     const out = Uint8Array.from(this.#bytes);
+    // The common /64: the identifier is the whole second half, no masking needed.
+    if (this.hostBits === 64) {
+      out.set(iid.subarray(0, 8), 8);
+      return adoptAddressBytes(out);
+    }
     for (let i = 0; i < 8; i++) {
       const mask = hostMask(this.hostBits, i);
       out[8 + i] = ((out[8 + i] ?? 0) & ~mask) | ((iid[i] ?? 0) & mask);
     }
     return adoptAddressBytes(out);
   }
+
 
   /**
    * The host part of `address` in this prefix as 8 bytes (the inverse of {@link Prefix.withIid}).
@@ -309,10 +315,12 @@ export class Prefix {
    * ```
    */
   maskIid(iid: Uint8Array): Uint8Array {
+    if (this.hostBits === 64) return iid.slice(0, 8);
     const out = new Uint8Array(8);
     for (let i = 0; i < 8; i++) out[i] = (iid[i] ?? 0) & hostMask(this.hostBits, i);
     return out;
   }
+
 
   /**
    * Whether both prefixes have the same network and length.

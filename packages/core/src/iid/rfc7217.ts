@@ -1,8 +1,7 @@
-import { hmac } from "@noble/hashes/hmac.js";
-import { sha256 } from "@noble/hashes/sha2.js";
 import { utf8ToBytes } from "@noble/hashes/utils.js";
 import { IidInputError } from "../errors.js";
 import { type Prefix, prefixBytes } from "../prefix.js";
+import { hmacSha256Tail } from "./hmac-sha256.js";
 import { isReservedIid } from "./reserved.js";
 import { checkDadCounter, firstUsable, type IidResult } from "./result.js";
 
@@ -106,18 +105,7 @@ export function createRfc7217(secret: Uint8Array): Rfc7217Generator {
       "the RFC 7217 secret must be at least 16 bytes (128 bits) from a CSPRNG",
     );
   }
-  // The keyed state (ipad and opad blocks) is hashed once; each call copies it into a scratch
-  // instance instead of allocating, which is most of the cost at a million identifiers a second.
-  // The scratch is private to this generator and used synchronously, so the function stays pure.
-  const keyed = hmac.create(sha256, secret);
-  const scratch = keyed.clone();
-  const digest = new Uint8Array(32);
-  const mac = (message: Uint8Array) => {
-    keyed._cloneInto(scratch);
-    scratch.update(message);
-    scratch.digestInto(digest);
-    return digest.subarray(24);
-  };
+  const mac = hmacSha256Tail(secret);
   return (input) => {
     const first = checkDadCounter(input.dadCounter ?? 0, 0xffffffff);
     const last = checkDadCounter(input.maxDadCounter ?? RFC7217_MAX_DAD_COUNTER, 0xffffffff);
