@@ -293,7 +293,6 @@ export class Prefix {
     return adoptAddressBytes(out);
   }
 
-
   /**
    * The host part of `address` in this prefix as 8 bytes (the inverse of {@link Prefix.withIid}).
    *
@@ -320,7 +319,6 @@ export class Prefix {
     for (let i = 0; i < 8; i++) out[i] = (iid[i] ?? 0) & hostMask(this.hostBits, i);
     return out;
   }
-
 
   /**
    * Whether both prefixes have the same network and length.
