@@ -103,7 +103,6 @@ export async function run(options: DockerBenchOptions = {}): Promise<Record<stri
     const [learned] = await waitForPrefixes(lab.host, lab.uplink, 20_000);
     if (!learned) throw new Error("no prefix learned");
     docker = await DockerLab.start({ lab, pluginName: `${lab.tag}-d` });
-    const plugin = docker.pluginName;
     const times = new Map<string, number[]>();
     // The kernel's default DAD (one probe, 1000 ms), then a lab-fast one, which shows what own6
     // costs besides the wait DAD needs.
@@ -117,20 +116,7 @@ export async function run(options: DockerBenchOptions = {}): Promise<Record<stri
         await docker.startPlugin(["--dad-retrans-ms", String(retransMs)]);
       }
       const network = `own6-${mode}`;
-      await docker.docker([
-        "network",
-        "create",
-        "-d",
-        plugin,
-        "--ipam-driver",
-        plugin,
-        "--ipv6",
-        "-o",
-        `parent=${lab.uplink}`,
-        "-o",
-        `mode=${mode}`,
-        network,
-      ]);
+      await docker.createNetwork(network, mode);
       const ms: number[] = [];
       for (let i = 0; i < samples; i++) ms.push(await sample(docker, lab, network, `${mode}-${i}`));
       times.set(`own6 ${mode} (DAD 1 x ${retransMs} ms)`, ms);

@@ -116,21 +116,7 @@ describeAsRoot("own6-docker with a real dockerd", () => {
 
   it("creates a macvlan and a routed network on the prefix the uplink learned from Router Advertisements", async () => {
     for (const mode of MODES) {
-      const n = docker.pluginName;
-      await docker.docker([
-        "network",
-        "create",
-        "-d",
-        n,
-        "--ipam-driver",
-        n,
-        "--ipv6",
-        "-o",
-        `parent=${lab.uplink}`,
-        "-o",
-        `mode=${mode}`,
-        network(mode),
-      ]);
+      await docker.createNetwork(network(mode), mode);
       const subnets = await docker.docker([
         "network",
         "inspect",
@@ -224,23 +210,7 @@ describeAsRoot("own6-docker with a real dockerd", () => {
   }, 60_000);
 
   it("proves a pinned --ip6 address by DAD on the segment: a squatted one is refused, a free one served", async () => {
-    const n = docker.pluginName;
-    await docker.docker([
-      "network",
-      "create",
-      "-d",
-      n,
-      "--ipam-driver",
-      n,
-      "--ipv6",
-      "--subnet",
-      prefix.toString(),
-      "-o",
-      `parent=${lab.uplink}`,
-      "-o",
-      "mode=routed",
-      "o6-pinned",
-    ]);
+    await docker.createNetwork("o6-pinned", "routed", ["--subnet", prefix.toString()]);
     const squatted = Address.parse(`${prefix.address.toString().replace(/::$/, "")}::bad`);
     await lab.squat(squatted);
     const refused = docker.docker([
@@ -311,20 +281,7 @@ describeAsRoot("own6-docker with a real dockerd", () => {
   }, 180_000);
 
   it("brings --restart always containers back after dockerd restarts without live restore, which replays only RequestAddress", async () => {
-    await docker.docker([
-      "network",
-      "create",
-      "-d",
-      docker.pluginName,
-      "--ipam-driver",
-      docker.pluginName,
-      "--ipv6",
-      "-o",
-      `parent=${lab.uplink}`,
-      "-o",
-      "mode=routed",
-      "o6-replay",
-    ]);
+    await docker.createNetwork("o6-replay", "routed");
     const names = ["always-1", "always-2"];
     for (const name of names) {
       await docker.docker([

@@ -75,7 +75,7 @@ exec sleep infinity
  * ```ts
  * const docker = await DockerLab.start({ lab, pluginArgs: ["--dad-retrans-ms", "200"] });
  * try {
- *   await docker.docker(["network", "create", "-d", "own6", "--ipam-driver", "own6", "--ipv6", "-o", "parent=uplink0", "n6"]);
+ *   await docker.createNetwork("n6", "routed");
  * } finally {
  *   await docker.close();
  * }
@@ -144,6 +144,35 @@ export class DockerLab {
    */
   docker(args: readonly string[], timeoutMs = 120_000): Promise<string> {
     return run("docker", args, { env: this.env, timeout: timeoutMs });
+  }
+
+  /**
+   * Creates an own6 network on the lab's uplink: `docker network create -d <plugin>
+   * --ipam-driver <plugin> --ipv6 -o parent=<uplink> -o mode=<mode> [extra...] <name>`.
+   *
+   * @example
+   * ```ts
+   * await docker.createNetwork("o6-pinned", "routed", ["--subnet", "2001:db8:1::/64"]);
+   * ```
+   */
+  createNetwork(name: string, mode: "macvlan" | "routed", extra: readonly string[] = []): Promise<string> {
+    const plugin = this.pluginName;
+    const parent = `parent=${this.#options.lab.uplink}`;
+    return this.docker([
+      "network",
+      "create",
+      "-d",
+      plugin,
+      "--ipam-driver",
+      plugin,
+      "--ipv6",
+      ...extra,
+      "-o",
+      parent,
+      "-o",
+      `mode=${mode}`,
+      name,
+    ]);
   }
 
   /** The environment that points the docker CLI (and scripts using it) at the lab's dockerd. */
