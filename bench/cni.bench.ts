@@ -11,11 +11,15 @@ import { printTable } from "./lib/measure.js";
 // own6's CNI plugins against the Debian reference plugins, invoked the same way (one process per
 // call, the configuration on stdin, inside a host namespace whose uplink is one end of a veth):
 // own6-ipam against host-local, directly and behind macvlan, with DAD off and on, one call at a
-// time and 32 at once; own6-cni routed against ptp + host-local; a duplicate planted on the
-// segment. Every figure is a median wall time from this run, so only the ratios carry over.
+// time and 32 at once; the same through own6-cnid, the resident daemon, with the compiled client
+// as the executable (the daemon started before the clock, as a runtime's host runs it); own6-cni
+// routed against ptp + host-local; a duplicate planted on the segment. Every figure is a median
+// wall time from this run, so only the ratios carry over. OWN6_BENCH_QUICK=1 measures fewer DAD
+// rounds and leaves out the routed and duplicate rows.
 
 const REFERENCE = "/usr/lib/cni";
 const OWN6_BIN = join(fileURLToPath(new URL(".", import.meta.url)), "..", "packages", "cni", "bin");
+const NATIVE_BIN = join(OWN6_BIN, "native");
 const PREFIX = "2001:db8:1::";
 const CONCURRENT = 32;
 
@@ -36,6 +40,10 @@ interface Topology {
   readonly dir: string;
   readonly tag: string;
 }
+
+/** How a call reaches own6: the Node executables, or the compiled clients and own6-cnid's socket. */
+type Via = { readonly path: string; readonly socket?: string };
+const NODE: Via = { path: OWN6_BIN };
 
 async function topology(): Promise<Topology> {
   const tag = `o6b-${randomBytes(2).toString("hex")}`;
@@ -68,6 +76,7 @@ function call(
   id: string,
   netns: string,
   config: object,
+  via: Via = NODE,
 ): Promise<number> {
   const env = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -75,8 +84,9 @@ function call(
     CNI_CONTAINERID: id,
     CNI_NETNS: `/run/netns/${netns}`,
     CNI_IFNAME: "eth0",
-    CNI_PATH: `${OWN6_BIN}:${REFERENCE}`,
+    CNI_PATH: `${via.path}:${REFERENCE}`,
     OWN6_LOG_LEVEL: "error",
+    ...(via.socket && { OWN6_CNI_SOCKET: via.socket }),
   };
   const started = performance.now();
   return new Promise((resolve, reject) => {
@@ -106,22 +116,29 @@ async function sequential(
   config: object,
   rounds: number,
   label: string,
+  via: Via = NODE,
 ): Promise<Timing> {
   const adds: number[] = [];
   const dels: number[] = [];
   for (let i = 0; i < rounds; i++) {
     const [id, netns] = [`${label}-${i}`, t.containers[i % t.containers.length] as string];
-    adds.push(await call(t, program, "ADD", id, netns, config));
-    dels.push(await call(t, program, "DEL", id, netns, config));
+    adds.push(await call(t, program, "ADD", id, netns, config, via));
+    dels.push(await call(t, program, "DEL", id, netns, config, via));
   }
   return { add: median(adds), del: median(dels) };
 }
 
 /** Wall time of 32 ADDs at once, then of their 32 DELs at once. */
-async function concurrent(t: Topology, program: string, config: object, label: string): Promise<Timing> {
+async function concurrent(
+  t: Topology,
+  program: string,
+  config: object,
+  label: string,
+  via: Via = NODE,
+): Promise<Timing> {
   const batch = async (command: string) => {
     const started = performance.now();
-    await Promise.all(t.containers.map((netns, i) => call(t, program, command, `${label}-${i}`, netns, config)));
+    await Promise.all(t.containers.map((netns, i) => call(t, program, command, `${label}-${i}`, netns, config, via)));
     return performance.now() - started;
   };
   return { add: await batch("ADD"), del: await batch("DEL") };
@@ -186,22 +203,56 @@ async function containerDefaults(t: Topology, acceptDad: number, solicitationDel
   }
 }
 
-async function startupRows(t: Topology): Promise<Row[]> {
-  const version = async (program: string) => {
+async function startupRows(t: Topology, daemon: Via): Promise<Row[]> {
+  const version = async (program: string, via = NODE) => {
     const times: number[] = [];
-    for (let i = 0; i < 10; i++) times.push(await call(t, program, "VERSION", "v", t.containers[0] as string, {}));
+    for (let i = 0; i < 10; i++) times.push(await call(t, program, "VERSION", "v", t.containers[0] as string, {}, via));
     return median(times);
   };
-  const [reference, own6] = [await version(join(REFERENCE, "host-local")), await version(join(OWN6_BIN, "own6-ipam"))];
+  const reference = await version(join(REFERENCE, "host-local"));
+  const row = (name: string, own6: number): Row => ({
+    case: name,
+    reference: ms(reference),
+    own6: ms(own6),
+    "own6 ÷ reference": `${(own6 / reference).toFixed(2)}x`,
+    target: "-",
+  });
   return [
-    {
-      case: "start-up (VERSION: process start, module load, answer)",
-      reference: ms(reference),
-      own6: ms(own6),
-      "own6 ÷ reference": `${(own6 / reference).toFixed(2)}x`,
-      target: "-",
-    },
+    row("start-up (VERSION: process start, module load, answer)", await version(join(OWN6_BIN, "own6-ipam"))),
+    row("  the same through own6-cnid (compiled client)", await version(join(NATIVE_BIN, "own6-ipam"), daemon)),
   ];
+}
+
+/**
+ * Starts own6-cnid in the topology's host namespace, where the runtime runs the plugins (the
+ * daemon serves only callers in its own namespaces), and resolves once it listens.
+ */
+function startDaemon(t: Topology): Promise<{ via: Via; stop: () => Promise<void> }> {
+  const socket = join(t.dir, "cnid", "cni.sock");
+  const daemon = join(OWN6_BIN, "own6-cnid");
+  const child = spawn("nsenter", [`--net=/run/netns/${t.host}`, "--", daemon, "--socket", socket], {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", OWN6_LOG_LEVEL: "warn" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
+  const stop = () => {
+    child.kill("SIGTERM");
+    return exited;
+  };
+  return new Promise((resolve, reject) => {
+    let log = "";
+    child.stderr.on("data", (d) => (log += d));
+    // It logs "listening" at info, below this run's level: the socket itself says it is up.
+    const poll = setInterval(() => {
+      if (!existsSync(socket)) return;
+      clearInterval(poll);
+      resolve({ via: { path: NATIVE_BIN, socket }, stop });
+    }, 20);
+    void exited.then(() => {
+      clearInterval(poll);
+      reject(new Error(`own6-cnid exited: ${log}`));
+    });
+  });
 }
 
 /**
@@ -222,61 +273,88 @@ export async function run(options: CniBenchOptions = {}): Promise<Row[]> {
     console.log("cni: skipped, the plugins are not built; run pnpm build");
     return [];
   }
+  if (!existsSync(join(NATIVE_BIN, "own6-ipam"))) {
+    console.log("cni: skipped, the native client is not built; install cc and run pnpm build");
+    return [];
+  }
+  const quick = process.env.OWN6_BENCH_QUICK === "1";
   const rounds = options.rounds ?? 15;
-  const dadRounds = options.dadRounds ?? 4;
+  const dadRounds = options.dadRounds ?? (quick ? 2 : 4);
   const t = await topology();
   const hostLocal = join(REFERENCE, "host-local");
   const macvlan = join(REFERENCE, "macvlan");
   const own6Ipam = join(OWN6_BIN, "own6-ipam");
+  const client = join(NATIVE_BIN, "own6-ipam");
+  let daemon: Awaited<ReturnType<typeof startDaemon>> | undefined;
   try {
-    const out: Row[] = await startupRows(t);
+    daemon = await startDaemon(t);
+    const cnid = daemon.via;
+    const out: Row[] = await startupRows(t, cnid);
     const direct = ipamConfigs(t, "direct", false);
+    const [refOne, refMany] = [
+      await sequential(t, hostLocal, direct.reference, rounds, "d"),
+      await concurrent(t, hostLocal, direct.reference, "dc"),
+    ];
     out.push(
-      ...rows(
-        "IPAM alone, no DAD, one at a time",
-        await sequential(t, hostLocal, direct.reference, rounds, "d"),
-        await sequential(t, own6Ipam, direct.own6, rounds, "d"),
-        2,
-      ),
+      ...rows("IPAM alone, no DAD, one at a time", refOne, await sequential(t, own6Ipam, direct.own6, rounds, "d"), 2),
+      ...rows("  the same through own6-cnid", refOne, await sequential(t, client, direct.own6, rounds, "dd", cnid), 2),
       ...rows(
         `IPAM alone, no DAD, ${CONCURRENT} at once (batch)`,
-        await concurrent(t, hostLocal, direct.reference, "dc"),
+        refMany,
         await concurrent(t, own6Ipam, direct.own6, "dc"),
         2,
       ),
+      ...rows("  the same through own6-cnid", refMany, await concurrent(t, client, direct.own6, "ddc", cnid), 2),
     );
     const plain = ipamConfigs(t, "macvlan", false);
     await containerDefaults(t, 0, 1);
+    const [plainOne, plainMany] = [
+      await sequential(t, macvlan, plain.reference, rounds, "m"),
+      await concurrent(t, macvlan, plain.reference, "mc"),
+    ];
     out.push(
       ...rows(
         "macvlan + IPAM, DAD off in the namespaces, one at a time",
-        await sequential(t, macvlan, plain.reference, rounds, "m"),
+        plainOne,
         await sequential(t, macvlan, plain.own6, rounds, "m"),
         2,
       ),
       ...rows(
+        "  the same through own6-cnid",
+        plainOne,
+        await sequential(t, macvlan, plain.own6, rounds, "md-", cnid),
+        2,
+      ),
+      ...rows(
         `macvlan + IPAM, DAD off, ${CONCURRENT} at once (batch)`,
-        await concurrent(t, macvlan, plain.reference, "mc"),
+        plainMany,
         await concurrent(t, macvlan, plain.own6, "mc"),
         2,
       ),
+      ...rows("  the same through own6-cnid", plainMany, await concurrent(t, macvlan, plain.own6, "mdc-", cnid), 2),
     );
     await containerDefaults(t, 1, 1);
     const dad = ipamConfigs(t, "macvlan", true);
     const ownDad = await sequential(t, macvlan, dad.own6, dadRounds, "md");
+    const [dadOne, dadMany] = [
+      await sequential(t, macvlan, dad.reference, dadRounds, "md"),
+      await concurrent(t, macvlan, dad.reference, "mdc"),
+    ];
     out.push(
+      ...rows("macvlan + IPAM, DAD (kernel defaults), one at a time", dadOne, ownDad, 1.1),
       ...rows(
-        "macvlan + IPAM, DAD (kernel defaults), one at a time",
-        await sequential(t, macvlan, dad.reference, dadRounds, "md"),
-        ownDad,
+        "  the same through own6-cnid",
+        dadOne,
+        await sequential(t, macvlan, dad.own6, dadRounds, "mdd", cnid),
         1.1,
       ),
       ...rows(
         `macvlan + IPAM, DAD, ${CONCURRENT} at once (batch)`,
-        await concurrent(t, macvlan, dad.reference, "mdc"),
+        dadMany,
         await concurrent(t, macvlan, dad.own6, "mdc"),
         1.1,
       ),
+      ...rows("  the same through own6-cnid", dadMany, await concurrent(t, macvlan, dad.own6, "mddc", cnid), 1.1),
     );
     await containerDefaults(t, 1, 0);
     out.push(
@@ -288,11 +366,14 @@ export async function run(options: CniBenchOptions = {}): Promise<Row[]> {
       ),
     );
     await containerDefaults(t, 1, 1);
-    out.push(...(await routedRows(t, dadRounds)));
-    out.push(...(await duplicateRows(t)));
+    if (!quick) {
+      out.push(...(await routedRows(t, dadRounds)));
+      out.push(...(await duplicateRows(t)));
+    }
     printTable(out);
     return out;
   } finally {
+    await daemon?.stop();
     await teardown(t);
   }
 }

@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 
 PNPM_VERSION=12.4.2
 # iproute2 and radvd for the lab; the reference CNI plugins, Docker and busybox for the plugin tests;
-# etcd for the cluster store tests; make and g++ to compile better-sqlite3.
-APT_PACKAGES=(iproute2 radvd procps util-linux containernetworking-plugins docker.io busybox-static etcd-server etcd-client make g++)
+# etcd for the cluster store tests; make and g++ to compile better-sqlite3, and gcc (which g++
+# brings, with cc) for the CNI plugins' native client.
+APT_PACKAGES=(iproute2 radvd procps util-linux containernetworking-plugins docker.io busybox-static etcd-server etcd-client make g++ gcc)
 
 if [ "$(id -u)" = 0 ]; then
   missing=()

@@ -6,6 +6,7 @@ import {
   cniBinDir,
   exec,
   expectConsistent,
+  expectParallelAdds,
   failed,
   ok,
   requireBuild,
@@ -69,12 +70,7 @@ describe("the executables, through symlinks in a CNI bin directory (check 5 of t
   });
 
   it("15: 50 parallel ADDs give 50 distinct addresses and a consistent store", async () => {
-    const ids = Array.from({ length: 50 }, (_, i) => `par-${i}`);
-    const results = await Promise.all(ids.map((id) => ipam(vars("ADD", id), config())));
-    const addresses = results.map((r) => (ok(r).ips as { address: string }[])[0]?.address);
-    expect(new Set(addresses).size).toBe(50);
-    const bound = await expectConsistent(dataDir, NETWORK);
-    expect(bound.filter((a) => a.owner.startsWith("par-"))).toHaveLength(50);
+    await expectParallelAdds(50, (id) => ipam(vars("ADD", id), config()), dataDir, NETWORK);
   });
 
   it("15: a parallel mix of ADD and DEL loses and duplicates nothing", async () => {

@@ -14,6 +14,15 @@ const PACKAGE = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** The plugin executables as they are checked out. */
 export const BIN = { ipam: join(PACKAGE, "bin", "own6-ipam"), cni: join(PACKAGE, "bin", "own6-cni") } as const;
 
+/** The compiled clients that forward to own6-cnid (`pnpm build` makes them from native/client.c). */
+export const NATIVE_BIN = {
+  ipam: join(PACKAGE, "bin", "native", "own6-ipam"),
+  cni: join(PACKAGE, "bin", "native", "own6-cni"),
+} as const;
+
+/** The daemon's executable. */
+export const DAEMON_BIN = join(PACKAGE, "bin", "own6-cnid");
+
 /** The reference plugins. */
 export const REFERENCE_BIN = "/usr/lib/cni";
 
@@ -30,6 +39,15 @@ export function requireBuild(): void {
   if (missing.length > 0) throw new Error(`the plugins are not built (${missing.join(", ")} missing): run pnpm build`);
 }
 
+/** Fails with a clear message unless the native clients are built (they need a C compiler: `cc`). */
+export function requireNativeClient(): void {
+  requireBuild();
+  const missing = [NATIVE_BIN.ipam, NATIVE_BIN.cni, join(PACKAGE, "dist", "cnid.js")].filter((p) => !existsSync(p));
+  if (missing.length > 0) {
+    throw new Error(`the native CNI client is not built (${missing.join(", ")} missing): install cc, run pnpm build`);
+  }
+}
+
 const made: string[] = [];
 afterAll(() => {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -43,14 +61,14 @@ export function tempDir(name = "own6-cni-"): string {
 }
 
 /**
- * A CNI bin directory with symlinks to both executables, as an operator installs them (the
- * symlinks must work, not just the files).
+ * A CNI bin directory with symlinks to both executables (the Node ones, or `bins`), as an
+ * operator installs them (the symlinks must work, not just the files).
  */
-export function cniBinDir(): string {
+export function cniBinDir(bins: { readonly ipam: string; readonly cni: string } = BIN): string {
   const dir = join(tempDir("own6-cnibin-"), "bin");
   mkdirSync(dir);
-  symlinkSync(BIN.ipam, join(dir, "own6-ipam"));
-  symlinkSync(BIN.cni, join(dir, "own6-cni"));
+  symlinkSync(bins.ipam, join(dir, "own6-ipam"));
+  symlinkSync(bins.cni, join(dir, "own6-cni"));
   return dir;
 }
 
@@ -170,4 +188,85 @@ export async function expectConsistent(dataDir: string, network: string, settled
   }
   for (const a of bound) expect(owners.some((o) => o.owner === a.owner && o.address === a.address)).toBe(true);
   return bound;
+}
+
+/** An own6-cnid a test started. */
+export interface RunningDaemon {
+  readonly socket: string;
+  /** Everything it logged so far (JSON lines, debug level). */
+  log(): string;
+  /** How many calls for `containerId` it served itself (not sent back to the client). */
+  served(containerId: string): number;
+  /** Sends `signal` (SIGTERM by default) and resolves with its exit status once it is gone. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+const daemons: RunningDaemon[] = [];
+afterAll(async () => {
+  for (const daemon of daemons.splice(0)) await daemon.stop("SIGKILL");
+});
+
+/**
+ * Starts bin/own6-cnid on `socket` (inside network namespace `hostNs` when given) and resolves
+ * once it listens; it is killed after the test file if the test did not stop it.
+ */
+export function startDaemon(socket: string, hostNs?: string): Promise<RunningDaemon> {
+  const args = ["--socket", socket];
+  const [cmd, argv] = hostNs
+    ? ["nsenter", [`--net=/run/netns/${hostNs}`, "--", DAEMON_BIN, ...args]]
+    : [DAEMON_BIN, args];
+  const child = spawn(cmd as string, argv as string[], {
+    env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", OWN6_LOG_LEVEL: "debug" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let log = "";
+  const exited = new Promise<number | null>((resolve) => child.on("close", (status) => resolve(status)));
+  const daemon: RunningDaemon = {
+    socket,
+    log: () => log,
+    served: (id) =>
+      log
+        .split("\n")
+        .slice(0, -1)
+        .filter((line) => line.includes('"msg":"served"'))
+        .filter((line) => (JSON.parse(line) as { containerId?: string }).containerId === id).length,
+    stop: (signal = "SIGTERM") => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+  daemons.push(daemon);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`own6-cnid did not listen within 10 s: ${log}`)), 10_000);
+    child.stderr.on("data", (d) => {
+      log += d;
+      if (log.includes('"msg":"listening"')) {
+        clearTimeout(timer);
+        resolve(daemon);
+      }
+    });
+    void exited.then((status) => {
+      clearTimeout(timer);
+      reject(new Error(`own6-cnid exited (${status}) before it listened: ${log}`));
+    });
+  });
+}
+
+/**
+ * Runs `count` ADDs at once through `add` (container ids `par-0`, `par-1`, ...), expects as many
+ * distinct addresses and a consistent store holding them all, and resolves with the ids.
+ */
+export async function expectParallelAdds(
+  count: number,
+  add: (id: string) => Promise<Run>,
+  dataDir: string,
+  network: string,
+): Promise<string[]> {
+  const ids = Array.from({ length: count }, (_, i) => `par-${i}`);
+  const results = await Promise.all(ids.map(add));
+  const addresses = results.map((r) => (ok(r).ips as { address: string }[])[0]?.address);
+  expect(new Set(addresses).size).toBe(count);
+  const bound = await expectConsistent(dataDir, network);
+  expect(bound.filter((a) => a.owner.startsWith("par-"))).toHaveLength(count);
+  return ids;
 }

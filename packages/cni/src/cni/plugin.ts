@@ -44,12 +44,12 @@ export const cniPlugin: CniPlugin = {
   status,
 };
 
-async function add({ env, conf, log }: PluginRequest): Promise<CniResult> {
+async function add({ env, conf, log, connections }: PluginRequest): Promise<CniResult> {
   const config = cniConfig(conf);
   await requireLink(config.master);
   const prefix = await servedPrefix(config);
   const owner = ownerOf(env.containerId, env.ifname);
-  const reservations = await Reservations.open(config.dataDir, conf.name, config.store);
+  const reservations = await Reservations.open(config.dataDir, conf.name, config.store, connections);
   try {
     await reservations.sweepClaims(owner);
     const context = { env, config, prefix, owner, reservations, log };
@@ -59,11 +59,11 @@ async function add({ env, conf, log }: PluginRequest): Promise<CniResult> {
   }
 }
 
-async function del({ env, conf, log }: PluginRequest): Promise<void> {
+async function del({ env, conf, log, connections }: PluginRequest): Promise<void> {
   const { dataDir, master, store } = lenientCniConfig(conf);
   const owner = ownerOf(env.containerId, env.ifname);
   const reservations = Reservations.exist(dataDir, conf.name, store)
-    ? await Reservations.open(dataDir, conf.name, store)
+    ? await Reservations.open(dataDir, conf.name, store, connections)
     : undefined;
   try {
     const held = (await reservations?.records(owner))?.filter((r) => r.state === "bound") ?? [];
@@ -82,14 +82,14 @@ async function del({ env, conf, log }: PluginRequest): Promise<void> {
   }
 }
 
-async function check({ env, conf }: PluginRequest): Promise<void> {
+async function check({ env, conf, connections }: PluginRequest): Promise<void> {
   const config = cniConfig(conf);
   if (conf.raw.prevResult === undefined) throw new CniError(CNI_CODES.invalidConfig, "Required prevResult missing");
   const owner = ownerOf(env.containerId, env.ifname);
   if (!Reservations.exist(config.dataDir, conf.name, config.store)) {
     throw new CniError(CNI_CODES.unknownContainer, `no reservation for ${owner}`);
   }
-  const reservations = await Reservations.open(config.dataDir, conf.name, config.store);
+  const reservations = await Reservations.open(config.dataDir, conf.name, config.store, connections);
   let leases: Address[];
   try {
     leases = addressesOf(verifyReservation(await reservations.records(owner), conf.raw.prevResult, owner));
@@ -128,11 +128,11 @@ async function checkHostSide(master: string, hostIf: string, leases: readonly Ad
   }
 }
 
-async function gc({ conf, log }: PluginRequest): Promise<void> {
+async function gc({ conf, log, connections }: PluginRequest): Promise<void> {
   const valid = validAttachments(conf.raw);
   const { dataDir, master, store } = lenientCniConfig(conf);
   if (!Reservations.exist(dataDir, conf.name, store)) return;
-  const reservations = await Reservations.open(dataDir, conf.name, store);
+  const reservations = await Reservations.open(dataDir, conf.name, store, connections);
   try {
     const { released, failed } = await reservations.collect(valid);
     if (master) await detachHost(master, addressesOf(released));
@@ -142,13 +142,13 @@ async function gc({ conf, log }: PluginRequest): Promise<void> {
   }
 }
 
-async function status({ conf }: PluginRequest): Promise<void> {
+async function status({ conf, connections }: PluginRequest): Promise<void> {
   const config = cniConfig(conf);
   try {
     const link = await getLink(undefined, config.master);
     if (!link?.up) throw new CniError(CNI_CODES.notAvailable, `the uplink ${config.master} is missing or down`);
     await servedPrefix(config);
-    (await Reservations.open(config.dataDir, conf.name, config.store)).close();
+    (await Reservations.open(config.dataDir, conf.name, config.store, connections)).close();
   } catch (e) {
     throw new CniError(CNI_CODES.notAvailable, `own6-cni cannot serve ADD: ${toCniError(e).message}`);
   }

@@ -36,12 +36,12 @@ export const ipamPlugin: CniPlugin = {
   status,
 };
 
-async function add({ env, conf, log }: PluginRequest): Promise<CniResult> {
+async function add({ env, conf, log, connections }: PluginRequest): Promise<CniResult> {
   const config = ipamConfig(conf);
   const prefix = await servedPrefix(config);
   const gateway = await gatewayFor(config);
   const owner = ownerOf(env.containerId, env.ifname);
-  const reservations = await Reservations.open(config.dataDir, conf.name, config.store);
+  const reservations = await Reservations.open(config.dataDir, conf.name, config.store, connections);
   const probe = lazyProbe(() => probeFor(env.netns, env.ifname, prefix, config));
   try {
     await reservations.sweepClaims(owner);
@@ -72,12 +72,12 @@ async function probeFor(netns: string, ifname: string, prefix: Prefix, config: A
   return storeOnly(`${ifname} does not exist in ${netns} yet and no uplink is configured`);
 }
 
-async function del({ env, conf, log }: PluginRequest): Promise<void> {
+async function del({ env, conf, log, connections }: PluginRequest): Promise<void> {
   const ipam = lenientIpam(conf);
   const dataDir = dataDirOf(ipam);
   const store = storeOf(ipam);
   if (!Reservations.exist(dataDir, conf.name, store)) return;
-  const reservations = await Reservations.open(dataDir, conf.name, store);
+  const reservations = await Reservations.open(dataDir, conf.name, store, connections);
   try {
     const released = await reservations.release(ownerOf(env.containerId, env.ifname));
     log.info("released", { addresses: released.map((r) => r.address) });
@@ -86,13 +86,13 @@ async function del({ env, conf, log }: PluginRequest): Promise<void> {
   }
 }
 
-async function check({ env, conf }: PluginRequest): Promise<void> {
+async function check({ env, conf, connections }: PluginRequest): Promise<void> {
   const config = ipamConfig(conf);
   const owner = ownerOf(env.containerId, env.ifname);
   if (!Reservations.exist(config.dataDir, conf.name, config.store)) {
     throw new CniError(CNI_CODES.unknownContainer, `no reservation for ${owner}`);
   }
-  const reservations = await Reservations.open(config.dataDir, conf.name, config.store);
+  const reservations = await Reservations.open(config.dataDir, conf.name, config.store, connections);
   try {
     verifyReservation(await reservations.records(owner), conf.raw.prevResult, owner);
   } finally {
@@ -100,13 +100,13 @@ async function check({ env, conf }: PluginRequest): Promise<void> {
   }
 }
 
-async function gc({ conf, log }: PluginRequest): Promise<void> {
+async function gc({ conf, log, connections }: PluginRequest): Promise<void> {
   const valid = validAttachments(conf.raw);
   const ipam = lenientIpam(conf);
   const dataDir = dataDirOf(ipam);
   const store = storeOf(ipam);
   if (!Reservations.exist(dataDir, conf.name, store)) return;
-  const reservations = await Reservations.open(dataDir, conf.name, store);
+  const reservations = await Reservations.open(dataDir, conf.name, store, connections);
   try {
     const { released, failed } = await reservations.collect(valid);
     reportCollected(log, released, failed);
@@ -115,11 +115,11 @@ async function gc({ conf, log }: PluginRequest): Promise<void> {
   }
 }
 
-async function status({ conf }: PluginRequest): Promise<void> {
+async function status({ conf, connections }: PluginRequest): Promise<void> {
   const config = ipamConfig(conf);
   try {
     await servedPrefix(config);
-    (await Reservations.open(config.dataDir, conf.name, config.store)).close();
+    (await Reservations.open(config.dataDir, conf.name, config.store, connections)).close();
   } catch (e) {
     throw new CniError(CNI_CODES.notAvailable, `own6-ipam cannot serve ADD: ${toCniError(e).message}`);
   }

@@ -3,6 +3,7 @@ import { errorObject } from "../spec/errors.js";
 import { checkConfVersion, declaredVersion, decodeNetConf, type NetConf } from "../spec/netconf.js";
 import { type CniResult, formatResult } from "../spec/result.js";
 import { CURRENT_VERSION, isSupportedVersion, SUPPORTED_VERSIONS } from "../spec/version.js";
+import type { SqliteConnections } from "../store/connections.js";
 import { toCniError } from "./failure.js";
 import { createLogger, type Logger, logLevelOf } from "./log.js";
 
@@ -19,6 +20,8 @@ export interface PluginIo {
   readonly readStdin: () => string;
   readonly stdout: { write(text: string): unknown };
   readonly stderr: { write(text: string): unknown };
+  /** Lease databases kept open between calls (own6-cnid); without it each call opens and closes its own. */
+  readonly connections?: SqliteConnections;
 }
 
 /**
@@ -34,6 +37,8 @@ export interface PluginRequest {
   readonly env: CniEnv;
   readonly conf: NetConf;
   readonly log: Logger;
+  /** Passed on to {@link Reservations.open}. */
+  readonly connections?: SqliteConnections | undefined;
 }
 
 /**
@@ -91,7 +96,7 @@ export async function runPlugin(plugin: CniPlugin, io: PluginIo): Promise<number
     checkConfVersion(conf, command);
     log = base.child({ command, network: conf.name, containerId: env.containerId, ifname: env.ifname });
     const started = performance.now();
-    const request = { env, conf, log };
+    const request = { env, conf, log, connections: io.connections };
     if (command === "ADD") {
       const result = formatResult(await plugin.add(request), conf.cniVersion);
       io.stdout.write(`${JSON.stringify(result)}\n`);

@@ -5,6 +5,7 @@ import type { ClosableLeaseStore } from "@own6/etcd";
 import { loadOrCreateSecret, SqliteLeaseStore } from "@own6/sqlite";
 import { etcdStoreConfig, type StoreSetting } from "../config/store.js";
 import { CNI_CODES, CniError } from "../spec/errors.js";
+import type { SqliteConnections } from "./connections.js";
 
 /** Release-only allocators never probe. */
 const NO_DAD: DadCheck = async () => ({ status: "inconclusive", reason: "this allocator only releases" });
@@ -82,7 +83,8 @@ export class Reservations {
   }
 
   /**
-   * Opens (creating if needed) `network`'s store: its SQLite database, or etcd when `store` says
+   * Opens (creating if needed) `network`'s store: its SQLite database (through `connections`
+   * when given, which keeps it open after {@link Reservations.close}), or etcd when `store` says
    * so (@own6/etcd and its gRPC client are only loaded then).
    *
    * @throws {@link CniError} code 7 for an invalid etcd setting.
@@ -91,9 +93,16 @@ export class Reservations {
    * const reservations = await Reservations.open(dataDir, conf.name, config.store);
    * ```
    */
-  static async open(dataDir: string, network: string, store: StoreSetting = { type: "sqlite" }): Promise<Reservations> {
-    const openLocal = (dir: string | undefined) =>
-      SqliteLeaseStore.openIn(dir ?? Reservations.directory(dataDir, network));
+  static async open(
+    dataDir: string,
+    network: string,
+    store: StoreSetting = { type: "sqlite" },
+    connections?: SqliteConnections,
+  ): Promise<Reservations> {
+    const openLocal = (dir: string | undefined) => {
+      const where = dir ?? Reservations.directory(dataDir, network);
+      return connections ? connections.open(where) : SqliteLeaseStore.openIn(where);
+    };
     if (store.type === "sqlite") return new Reservations(openLocal(store.dir), dataDir);
     const config = await etcdStoreConfig(store, network);
     const { openStore } = await import("@own6/etcd");
