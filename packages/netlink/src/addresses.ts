@@ -64,6 +64,30 @@ export interface AddAddressOptions {
 }
 
 /**
+ * The `ip` command (without `-6`) that adds an IPv6 address to a link, for {@link addAddress} or
+ * a batch that does more in the same process.
+ *
+ * @example
+ * ```ts
+ * addAddressCommand("eth0", Address.parse("2001:db8::5"), 64, { optimistic: true });
+ * // ["addr", "add", "2001:db8::5/64", "dev", "eth0", "optimistic"]
+ * ```
+ */
+export function addAddressCommand(
+  ifname: string,
+  address: Address,
+  prefixLength: number,
+  options: AddAddressOptions = {},
+): string[] {
+  const args = ["addr", "add", `${address}/${prefixLength}`, "dev", checkIfname(ifname)];
+  if (options.nodad) args.push("nodad");
+  if (options.optimistic) args.push("optimistic");
+  if (options.validLifetime !== undefined) args.push("valid_lft", String(options.validLifetime));
+  if (options.preferredLifetime !== undefined) args.push("preferred_lft", String(options.preferredLifetime));
+  return args;
+}
+
+/**
  * Adds an IPv6 address to a link in namespace `ns`.
  *
  * @example
@@ -78,11 +102,7 @@ export async function addAddress(
   prefixLength: number,
   options: AddAddressOptions = {},
 ): Promise<void> {
-  const args = ["-6", "addr", "add", `${address}/${prefixLength}`, "dev", checkIfname(ifname)];
-  if (options.nodad) args.push("nodad");
-  if (options.optimistic) args.push("optimistic");
-  if (options.validLifetime !== undefined) args.push("valid_lft", String(options.validLifetime));
-  if (options.preferredLifetime !== undefined) args.push("preferred_lft", String(options.preferredLifetime));
+  const args = ["-6", ...addAddressCommand(ifname, address, prefixLength, options)];
   await ip(ns, args, `add ${address}/${prefixLength} to ${ifname} in ${ns}`);
 }
 

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { type ExecFileException, execFile } from "node:child_process";
 import { errnoOf, NetlinkError } from "./errors.js";
 import { checkNetns, isNetnsPath } from "./names.js";
 
@@ -22,6 +22,34 @@ async function slot<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** How a program ended: its output, and the error when it failed to start or exited non-zero. */
+export interface Ran {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly error: ExecFileException | null;
+}
+
+/**
+ * Runs a program with an argument array (never through a shell), feeding it `input`, and
+ * resolves with how it ended, failure included.
+ *
+ * @example
+ * ```ts
+ * const { error, stderr } = await run("ip", ["-force", "-batch", "-"], "link set lo up\n");
+ * ```
+ */
+export function run(program: string, args: readonly string[], input?: string): Promise<Ran> {
+  return slot(
+    () =>
+      new Promise((resolve) => {
+        const child = execFile(program, args, { maxBuffer: 64 << 20 }, (error, stdout, stderr) =>
+          resolve({ stdout, stderr, error }),
+        );
+        if (input !== undefined) child.stdin?.end(input);
+      }),
+  );
+}
+
 /**
  * Runs a program with an argument array (never through a shell) and resolves with its stdout;
  * a non-zero exit becomes a {@link NetlinkError} naming `operation` and the errno.
@@ -31,19 +59,16 @@ async function slot<T>(work: () => Promise<T>): Promise<T> {
  * await exec("ip", ["-n", "ns1", "link", "set", "eth0", "up"], "bring eth0 up in ns1");
  * ```
  */
-export function exec(program: string, args: readonly string[], operation: string, input?: string): Promise<string> {
-  return slot(
-    () =>
-      new Promise((resolve, reject) => {
-        const child = execFile(program, args, { maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-          if (!error) return resolve(stdout);
-          const detail = (stderr || error.message).trim().split("\n").slice(-3).join("; ");
-          const errno = (error as NodeJS.ErrnoException).code === "ENOENT" ? "ENOENT" : errnoOf(detail);
-          reject(new NetlinkError(operation, errno, detail));
-        });
-        if (input !== undefined) child.stdin?.end(input);
-      }),
-  );
+export async function exec(
+  program: string,
+  args: readonly string[],
+  operation: string,
+  input?: string,
+): Promise<string> {
+  const { stdout, stderr, error } = await run(program, args, input);
+  if (!error) return stdout;
+  const detail = (stderr || error.message).trim().split("\n").slice(-3).join("; ");
+  throw new NetlinkError(operation, error.code === "ENOENT" ? "ENOENT" : errnoOf(detail), detail);
 }
 
 /**
@@ -90,9 +115,31 @@ export async function ipJson<T>(ns: string | undefined, args: readonly string[],
 }
 
 /**
- * Runs several `ip -6` commands in one process (`ip -6 -batch -`), inside `ns` when given. Each
- * command is an argument array; the arrays are joined with spaces, so every argument must be a
- * checked name, an address or a keyword, never free text.
+ * One line of an `ip -batch` script. iproute2 splits lines at white space and reads quotes and
+ * `#` itself, so an argument holding any of them is refused rather than passed on misread.
+ *
+ * @example
+ * ```ts
+ * batchLine(["link", "set", "eth0", "up"], "bring eth0 up"); // "link set eth0 up"
+ * ```
+ */
+export function batchLine(command: readonly string[], operation: string): string {
+  if (command.some((arg) => /[\s"'\\#]/.test(arg) || arg === "")) {
+    throw new NetlinkError(operation, "EINVAL", `unsafe batch argument in: ${command.join(" ")}`);
+  }
+  return command.join(" ");
+}
+
+/** How {@link ipBatch} runs. */
+export interface IpBatchOptions {
+  /** Print what the commands show as JSON (`-j`), as {@link ipJson} does. */
+  readonly json?: boolean;
+}
+
+/**
+ * Runs several `ip -6` commands in one process (`ip -6 -batch -`), inside `ns` when given, and
+ * stops at the first that fails. Each command is an argument array; the arrays are joined with
+ * spaces, so every argument must be a checked name, an address or a keyword, never free text.
  *
  * @example
  * ```ts
@@ -103,14 +150,10 @@ export function ipBatch(
   ns: string | undefined,
   commands: readonly (readonly string[])[],
   operation: string,
+  options: IpBatchOptions = {},
 ): Promise<string> {
-  for (const command of commands) {
-    if (command.some((arg) => /[\s"'\\#]/.test(arg) || arg === "")) {
-      throw new NetlinkError(operation, "EINVAL", `unsafe batch argument in: ${command.join(" ")}`);
-    }
-  }
   // Batch lines take no options, so `-6` (own6 is IPv6-only) is given once for all of them.
-  const input = `${commands.map((c) => c.join(" ")).join("\n")}\n`;
-  const [program, argv] = ipCommand(ns, ["-6", "-batch", "-"]);
+  const input = `${commands.map((c) => batchLine(c, operation)).join("\n")}\n`;
+  const [program, argv] = ipCommand(ns, ["-6", ...(options.json ? ["-j"] : []), "-batch", "-"]);
   return exec(program, argv, operation, input);
 }

@@ -58,6 +58,20 @@ export async function addVeth(ns: string | undefined, name: string, peerNs: stri
 }
 
 /**
+ * The `ip` command that creates a macvlan in bridge mode on `parent`, straight into namespace
+ * `targetNs` as `name`, for {@link addMacvlan} or a batch that does more in the same process.
+ *
+ * @example
+ * ```ts
+ * macvlanCommand("uplink0", "own6-c1", "eth0"); // ["link", "add", "eth0", "link", "uplink0", "netns", "own6-c1", ...]
+ * ```
+ */
+export function macvlanCommand(parent: string, targetNs: string, name: string): string[] {
+  const where = ["link", checkIfname(parent), "netns", checkNetns(targetNs)];
+  return ["link", "add", checkIfname(name), ...where, "type", "macvlan", "mode", "bridge"];
+}
+
+/**
  * A macvlan in bridge mode on `parent` (in namespace `ns`), created straight into namespace
  * `targetNs` as `name`, so the container end never appears in the host's namespace.
  *
@@ -72,20 +86,7 @@ export async function addMacvlan(
   targetNs: string,
   name: string,
 ): Promise<void> {
-  const args = [
-    "link",
-    "add",
-    checkIfname(name),
-    "link",
-    checkIfname(parent),
-    "netns",
-    checkNetns(targetNs),
-    "type",
-    "macvlan",
-    "mode",
-    "bridge",
-  ];
-  await ip(ns, args, `create macvlan ${name} on ${parent} into ${targetNs}`);
+  await ip(ns, macvlanCommand(parent, targetNs, name), `create macvlan ${name} on ${parent} into ${targetNs}`);
 }
 
 /**
@@ -136,6 +137,19 @@ export async function getLink(ns: string | undefined, name: string): Promise<Lin
     if (e instanceof NetlinkError && e.errno === "ENODEV") return undefined;
     throw e;
   }
+}
+
+/**
+ * The first link in what `ip -j link show` printed (alone or as the last command of a batch).
+ *
+ * @example
+ * ```ts
+ * parseLinkJson('[{"ifindex":3,"ifname":"eth0","flags":["UP","LOWER_UP"]}]')?.carrier; // true
+ * ```
+ */
+export function parseLinkJson(out: string): LinkInfo | undefined {
+  const [link] = JSON.parse(out.trim() || "[]") as IpLink[];
+  return link && toInfo(link);
 }
 
 /**

@@ -3,6 +3,7 @@ import { IpMonitor } from "./ip-monitor.js";
 
 /** One address event from the kernel, as `ip -o monitor address all-nsid` prints it. */
 export interface AddressEvent {
+  readonly kind: "address";
   /** The namespace's id as seen from the monitor's namespace; `current` for its own. */
   readonly nsid: string;
   readonly deleted: boolean;
@@ -37,6 +38,7 @@ export function parseAddressEvent(line: string): AddressEvent | undefined {
     return undefined;
   }
   return {
+    kind: "address",
     nsid: m[1] ?? "current",
     deleted: m[2] !== undefined,
     address,
@@ -48,24 +50,66 @@ export function parseAddressEvent(line: string): AddressEvent | undefined {
   };
 }
 
+/** One link event from the kernel, as `ip -o monitor link all-nsid` prints it. */
+export interface LinkEvent {
+  readonly kind: "link";
+  /** The namespace's id as seen from the monitor's namespace; `current` for its own. */
+  readonly nsid: string;
+  readonly deleted: boolean;
+  /** The link's own name: unlike an address event's, it comes with the event. */
+  readonly ifname: string;
+  readonly up: boolean;
+  /** `LOWER_UP`: frames can leave and arrive. */
+  readonly carrier: boolean;
+}
+
+const LINK_LINE = /^(?:\[nsid (\w+)\])?(Deleted )?\d+: ([^\s:@]+)(?:@\S+)?: <([^>]*)>/;
+
 /**
- * Watches IPv6 address events of a namespace and of every namespace it has an id for (the kernel
- * gives one to each namespace a link crosses into), through one long-running
- * `ip -o monitor address all-nsid`. One monitor serves every container on a host, where a
+ * Parses one line of `ip -o monitor link all-nsid`, or returns undefined for lines that are not
+ * link events.
+ *
+ * @example
+ * ```ts
+ * parseLinkEvent("[nsid 1]3: eth0@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 ...")?.carrier; // true
+ * ```
+ */
+export function parseLinkEvent(line: string): LinkEvent | undefined {
+  const m = LINK_LINE.exec(line);
+  if (!m?.[3]) return undefined;
+  const flags = new Set((m[4] ?? "").split(","));
+  return {
+    kind: "link",
+    nsid: m[1] ?? "current",
+    deleted: m[2] !== undefined,
+    ifname: m[3],
+    up: flags.has("UP"),
+    carrier: flags.has("LOWER_UP") && !flags.has("NO-CARRIER"),
+  };
+}
+
+/**
+ * Watches IPv6 address and link events of a namespace and of every namespace it has an id for
+ * (own6 gives one to each container namespace it attaches), through one long-running
+ * `ip -o monitor link address all-nsid`: link events tell a DAD check that its link lost carrier. One monitor serves every container on a host, where a
  * monitor or a poll per container would cost a process each.
  *
  * @example
  * ```ts
  * const monitor = AddressMonitor.start("host");
- * const stop = monitor.subscribe((e) => console.log(String(e.address), e.tentative));
+ * const stop = monitor.subscribe((e) => e.kind === "address" && console.log(String(e.address), e.tentative));
  * // ...
  * stop();
  * monitor.close();
  * ```
  */
-export class AddressMonitor extends IpMonitor<AddressEvent> {
+export class AddressMonitor extends IpMonitor<AddressEvent | LinkEvent> {
   private constructor(ns: string | undefined) {
-    super(ns, ["-o", "monitor", "address", "all-nsid"], parseAddressEvent);
+    super(
+      ns,
+      ["-o", "monitor", "link", "address", "all-nsid"],
+      (line) => parseAddressEvent(line) ?? parseLinkEvent(line),
+    );
   }
 
   /**

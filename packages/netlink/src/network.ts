@@ -8,13 +8,14 @@ import {
   type Prefix,
   type RenumberResult,
 } from "@own6/core";
-import { addAddress } from "./addresses.js";
+import { addAddress, addAddressCommand } from "./addresses.js";
 import { type HostUplink, uplinkGateway } from "./attach/host.js";
 import { type ContainerLink, createMacvlan, deleteMacvlan } from "./attach/macvlan.js";
 import { attachRouted, hostVethName, prepareRoutedHost } from "./attach/routed.js";
 import { type KernelDadOptions, type KernelDadTarget, kernelDadCheck, kernelDadPerOwner } from "./dad/kernel.js";
 import { NetlinkError } from "./errors.js";
 import { ipBatch } from "./ip.js";
+import { IpBatcher } from "./ip-batcher.js";
 import { deleteLink } from "./links.js";
 import { AddressMonitor } from "./monitor.js";
 import { checkIfname, checkNetns } from "./names.js";
@@ -105,6 +106,8 @@ export class ContainerNetwork {
   readonly #usable: Map<string, number>;
   /** Macvlan mode: the router's link-local address on the uplink, looked up once. */
   #gateway: Promise<Address | undefined> | undefined;
+  /** The host's part of attaching, for many containers in one `ip` process. */
+  readonly #hostBatch: IpBatcher;
   /** Every attached container, by owner: renumbering must reach their links. */
   readonly #attached = new Map<string, ContainerLink>();
   #prefixes: PrefixMonitor | undefined;
@@ -121,6 +124,7 @@ export class ContainerNetwork {
     this.#monitor = monitor;
     this.#links = links;
     this.#usable = usable;
+    this.#hostBatch = new IpBatcher(options.host.ns);
   }
 
   /**
@@ -195,20 +199,24 @@ export class ContainerNetwork {
   }
 
   async #attachMacvlan(container: ContainerLink, owner: string): Promise<Lease> {
-    const prefixLength = this.#options.prefixes[0]?.bits ?? 64;
     this.#gateway ??= uplinkGateway(this.#options.host);
-    const target = await createMacvlan(
-      this.#options.host,
-      container,
-      this.#options.dad,
-      prefixLength,
-      await this.#gateway,
-    );
+    const target = await createMacvlan(this.#options.host, container, {
+      dad: this.#options.dad,
+      prefixLength: this.#options.prefixes[0]?.bits ?? 64,
+      gateway: await this.#gateway,
+      deferBringUp: true,
+      hostBatch: this.#hostBatch,
+    });
     this.#links.set(owner, target);
     const lease = await this.allocator.allocate(owner);
-    // A lease the allocator already had (a retried attach) ran no DAD here, so it is not on the link yet.
-    if (!this.#usable.has(lease.address.toString())) {
-      await addAddress(container.netns, container.ifname, lease.address, lease.prefix.bits, { nodad: true }).catch(
+    // A lease the allocator already had (a retried attach) ran no DAD here: its address is not on
+    // the link yet, and the link may still be down.
+    const setup = target.setup?.take() ?? [];
+    const add = this.#usable.has(lease.address.toString())
+      ? []
+      : [addAddressCommand(container.ifname, lease.address, lease.prefix.bits, { nodad: true })];
+    if (setup.length + add.length > 0) {
+      await ipBatch(container.netns, [...setup, ...add], `add ${lease.address} in ${container.netns}`).catch(
         ignoreExists,
       );
     }

@@ -5,6 +5,7 @@ import {
   errnoOf,
   InvalidNameError,
   parseAddressEvent,
+  parseLinkEvent,
   parsePrefixEvent,
 } from "../src/index.js";
 
@@ -30,6 +31,33 @@ describe("ip monitor address lines", () => {
     );
     expect(parseAddressEvent("2: eth0    inet 192.0.2.1/24 scope global eth0")).toBeUndefined();
     expect(parseAddressEvent("garbage")).toBeUndefined();
+  });
+});
+
+describe("ip monitor link lines", () => {
+  it("reads another namespace's link with carrier, and one without", () => {
+    const up = parseLinkEvent(
+      "[nsid 1]3: eth0@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP group default \\    link/ether 5e:02:e4:c0:01:c2 brd ff:ff:ff:ff:ff:ff link-netns tH",
+    );
+    expect(up).toEqual({ kind: "link", nsid: "1", deleted: false, ifname: "eth0", up: true, carrier: true });
+    const lost = parseLinkEvent(
+      "[nsid 0]2: r0@if2: <NO-CARRIER,BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state DOWN group default",
+    );
+    expect(lost).toMatchObject({ nsid: "0", ifname: "r0", up: true, carrier: false });
+    expect(parseLinkEvent("[nsid current]Deleted 4: v-c1: <BROADCAST,MULTICAST> mtu 1500")).toMatchObject({
+      nsid: "current",
+      deleted: true,
+      ifname: "v-c1",
+      up: false,
+      carrier: false,
+    });
+  });
+
+  it("tells link lines and address lines apart", () => {
+    const address = "[nsid 0]2: vA    inet6 2001:db8::5/64 scope global tentative \\ valid_lft forever";
+    expect(parseLinkEvent(address)).toBeUndefined();
+    expect(parseAddressEvent("[nsid 1]3: eth0@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500")).toBeUndefined();
+    expect(parseLinkEvent("garbage")).toBeUndefined();
   });
 });
 

@@ -8,7 +8,6 @@ import {
   type KernelDadTarget,
   kernelDadCheck,
   NetlinkError,
-  setSysctls,
   uplinkGateway,
 } from "@own6/netlink";
 import type { CniResult } from "../spec/result.js";
@@ -40,9 +39,9 @@ export async function addMacvlan(context: AttachContext): Promise<CniResult> {
     if (existing && (await getLink(env.netns, env.ifname))) return await describe(context, existing);
     let created = false;
     try {
-      target = await createMacvlan({ ns: undefined, uplink: config.master }, container, config.dad, prefix.bits);
+      const host = { ns: undefined, uplink: config.master };
+      target = await createMacvlan(host, container, { dad: config.dad, prefixLength: prefix.bits });
       created = true;
-      await setSysctls(env.netns, [{ key: ["net", "ipv6", "conf", env.ifname, "disable_ipv6"], value: 0 }]);
       const lease = await allocator.allocate(owner);
       // A lease that already existed (an ADD retried after its link vanished) was not probed here.
       await addAddress(env.netns, env.ifname, lease.address, prefix.bits, { nodad: true }).catch(ignoreExists);

@@ -1,10 +1,13 @@
 import type { Address } from "@own6/core";
 import type { KernelDadTarget } from "../dad/kernel.js";
+import { NetlinkError } from "../errors.js";
 import { ipBatch } from "../ip.js";
-import { addMacvlan, deleteLink } from "../links.js";
-import { checkIfname, checkNetns } from "../names.js";
+import type { IpBatcher } from "../ip-batcher.js";
+import { LinkSetup } from "../link-setup.js";
+import { addMacvlan, deleteLink, macvlanCommand } from "../links.js";
+import { checkIfname, checkNetns, isNetnsPath } from "../names.js";
 import { replaceRoute } from "../routes.js";
-import { type DadSysctls, dadSysctls, setSysctls } from "../sysctl.js";
+import { type DadSysctls, dadSysctls, type Sysctl, setSysctls, sysctlArgs } from "../sysctl.js";
 import { type HostUplink, uplinkGateway } from "./host.js";
 
 /** A container's end of the attachment: its namespace and the interface name inside it. */
@@ -13,37 +16,88 @@ export interface ContainerLink {
   readonly ifname: string;
 }
 
+/** How {@link createMacvlan} sets up a container's macvlan. */
+export interface MacvlanOptions {
+  /** The kernel's DAD settings for the link. */
+  readonly dad: DadSysctls;
+  /** The prefix length addresses get on the link. */
+  readonly prefixLength: number;
+  /** The router's link-local address ({@link uplinkGateway}): the default route is set at once. */
+  readonly gateway?: Address | undefined;
+  /**
+   * Leave bringing the link up (and its default route) to the target's {@link LinkSetup}, for
+   * the first DAD check to run in its own process. The caller then runs what is left of the
+   * setup if no check ran.
+   */
+  readonly deferBringUp?: boolean;
+  /** Run the host's part through this shared batch (see {@link IpBatcher}), made for the host's namespace. */
+  readonly hostBatch?: IpBatcher | undefined;
+}
+
 /**
  * Creates the container's interface as a macvlan (bridge mode) on the host's uplink, straight
- * into the container's namespace, with the kernel's DAD set up as `dad` says. The container then
- * sits on the host's segment itself, so its own kernel runs DAD there: the returned target is the
- * container's link, and a unique address stays on it. With `gateway` (the router's link-local
- * address, see {@link uplinkGateway}) the default route is set at once, so an optimistic address
- * is usable the moment it is on the link.
+ * into the container's namespace, with the kernel's DAD set up as `options.dad` says. The
+ * container then sits on the host's segment itself, so its own kernel runs DAD there: the
+ * returned target is the container's link, and a unique address stays on it. With a gateway the
+ * default route is set at once, so an optimistic address is usable the moment it is on the link.
+ * A failure removes the link again.
  *
  * @example
  * ```ts
- * const target = await createMacvlan({ ns: undefined, uplink: "eth0" }, { netns: "c1", ifname: "eth0" }, dad, 64);
+ * const target = await createMacvlan({ ns: undefined, uplink: "eth0" }, { netns: "c1", ifname: "eth0" }, { dad, prefixLength: 64 });
  * const outcome = await kernelDadCheck(target, dad, monitor)(address);
  * ```
  */
 export async function createMacvlan(
   host: HostUplink,
   container: ContainerLink,
-  dad: DadSysctls,
-  prefixLength: number,
-  gateway?: Address,
+  options: MacvlanOptions,
 ): Promise<KernelDadTarget> {
   const ns = checkNetns(container.netns);
   const ifname = checkIfname(container.ifname);
-  await addMacvlan(host.ns, host.uplink, ns, ifname);
-  // own6 assigns the address; the container still listens to RAs for routes, but makes no
-  // SLAAC address of its own.
+  const sysctls = macvlanSysctls(ifname, options.dad);
+  const gateway = options.gateway?.toString();
+  const bringUp = [
+    ["link", "set", ifname, "up"],
+    ...(gateway ? [["route", "replace", "default", "via", gateway, "dev", ifname]] : []),
+  ];
+  const operation = `create macvlan ${ifname} on ${host.uplink} in ${ns}`;
+  try {
+    if (isNetnsPath(ns)) {
+      // iproute2 runs a program in a namespace and gives it an id by name only, so a path takes
+      // three processes, and the host's monitor does not see the link's events (DAD polls).
+      await addMacvlan(host.ns, host.uplink, ns, ifname);
+      await setSysctls(ns, sysctls);
+    } else {
+      const commands = [
+        macvlanCommand(host.uplink, ns, ifname),
+        ["netns", "exec", ns, "sysctl", ...sysctlArgs(sysctls)],
+        // The host's address monitor hears a namespace's events only once it has an id for it.
+        ["netns", "set", ns, "auto"],
+      ];
+      const onHost = options.hostBatch
+        ? options.hostBatch.run(commands, operation)
+        : ipBatch(host.ns, commands, operation);
+      await onHost.catch(ignoreNsidTaken);
+    }
+    if (!options.deferBringUp) await ipBatch(ns, bringUp, operation);
+  } catch (e) {
+    if (!(e instanceof NetlinkError && e.errno === "EEXIST")) await deleteLink(ns, ifname).catch(() => undefined);
+    throw e;
+  }
+  const target = { ns, ifname, prefixLength: options.prefixLength, keep: true };
+  return options.deferBringUp ? { ...target, setup: new LinkSetup(bringUp) } : target;
+}
+
+/** own6 assigns the address; the container still hears RAs for routes but makes no SLAAC address. */
+function macvlanSysctls(ifname: string, dad: DadSysctls): Sysctl[] {
   const conf = (name: string, value: number) => ({ key: ["net", "ipv6", "conf", ifname, name], value });
-  await setSysctls(ns, [...dadSysctls(ifname, dad), conf("autoconf", 0), conf("accept_ra", 1)]);
-  const route = gateway ? [["route", "replace", "default", "via", gateway.toString(), "dev", ifname]] : [];
-  await ipBatch(ns, [["link", "set", ifname, "up"], ...route], `bring ${ifname} up in ${ns}`);
-  return { ns, ifname, prefixLength, keep: true };
+  return [conf("disable_ipv6", 0), ...dadSysctls(ifname, dad), conf("autoconf", 0), conf("accept_ra", 1)];
+}
+
+/** The last command of a batch failed only because the host already has an id for the namespace. */
+function ignoreNsidTaken(e: unknown): void {
+  if (!(e instanceof NetlinkError && /already has a nsid/.test(e.detail))) throw e;
 }
 
 /**

@@ -1,8 +1,10 @@
 import type { Address, DadCheck, DadOutcome } from "@own6/core";
-import { addAddress, deleteAddress, listAddresses } from "../addresses.js";
+import { addAddressCommand, deleteAddress, listAddresses } from "../addresses.js";
 import { NetlinkError } from "../errors.js";
-import { getLink } from "../links.js";
-import type { AddressEvent, AddressMonitor } from "../monitor.js";
+import { ipBatch } from "../ip.js";
+import type { LinkSetup } from "../link-setup.js";
+import { getLink, type LinkInfo, parseLinkJson } from "../links.js";
+import type { AddressEvent, AddressMonitor, LinkEvent } from "../monitor.js";
 import { type DadSysctls, dadSysctls, setSysctls } from "../sysctl.js";
 
 /** Where the kernel runs DAD for a candidate address, and what happens to it afterwards. */
@@ -15,6 +17,8 @@ export interface KernelDadTarget {
   readonly prefixLength: number;
   /** Keep a unique address on the link (macvlan) or remove it after the verdict (scratch probe). */
   readonly keep: boolean;
+  /** The link's setup still to run (see {@link LinkSetup}): the first check runs it with its own commands. */
+  readonly setup?: LinkSetup;
 }
 
 /** The kernel's DAD settings for the check, and how long to wait for a verdict. */
@@ -68,15 +72,8 @@ function verdictOf(flags: { tentative: boolean; dadfailed: boolean; deleted?: bo
  */
 export function kernelDadCheck(target: KernelDadTarget, options: KernelDadOptions, monitor: AddressMonitor): DadCheck {
   return async (address) => {
-    const link = await getLink(target.ns, target.ifname);
-    if (!link?.up || !link.carrier) {
-      return {
-        status: "inconclusive",
-        reason: `${target.ifname} in ${target.ns} has no carrier, so DAD would prove nothing`,
-      };
-    }
-    const outcome = await runKernelDad(target, options, monitor, address);
-    if (outcome.status === "unique" && !(await getLink(target.ns, target.ifname))?.carrier) {
+    const { outcome, carrierLost } = await runKernelDad(target, options, monitor, address);
+    if (outcome.status === "unique" && (await carrierLost())) {
       await deleteAddress(target.ns, target.ifname, address, target.prefixLength);
       return { status: "inconclusive", reason: `${target.ifname} lost carrier during DAD` };
     }
@@ -89,43 +86,105 @@ export function kernelDadCheck(target: KernelDadTarget, options: KernelDadOption
   };
 }
 
+/** A DAD run's outcome, and whether the link lost carrier while it ran. */
+interface KernelDadRun {
+  readonly outcome: DadOutcome;
+  readonly carrierLost: () => Promise<boolean>;
+}
+
+/** The verdict, and whether it came from the monitor (whose link events then cover the carrier). */
+interface Heard {
+  readonly verdict: Verdict;
+  readonly fromMonitor: boolean;
+}
+
 async function runKernelDad(
   target: KernelDadTarget,
   options: KernelDadOptions,
   monitor: AddressMonitor,
   address: Address,
-): Promise<DadOutcome> {
+): Promise<KernelDadRun> {
   const expected = expectedDadMs(options);
   const timeoutMs = options.timeoutMs ?? Math.max(2000, 4 * expected);
-  let settle: (v: Verdict) => void = () => {};
-  const fromEvents = new Promise<Verdict>((resolve) => {
-    settle = resolve;
-  });
-  const stop = monitor.subscribe((e: AddressEvent) => {
-    if (!e.address.equals(address)) return;
-    const v = verdictOf(e);
-    if (v !== "pending") settle(v);
-  });
+  const watch = watchCandidate(monitor, target.ifname, address);
   const polling = new AbortController();
   try {
-    try {
-      await addAddress(target.ns, target.ifname, address, target.prefixLength, { optimistic: options.optimistic });
-      if (options.optimistic && target.keep) options.onUsable?.(address);
-    } catch (e) {
-      if (!(e instanceof NetlinkError && e.errno === "EEXIST")) throw e;
+    const link = await startDad(target, address, options.optimistic);
+    if (!link?.up || !link.carrier) {
+      const reason = `${target.ifname} in ${target.ns} has no carrier, so DAD would prove nothing`;
+      return { outcome: { status: "inconclusive", reason }, carrierLost: async () => true };
     }
-    const verdict = await Promise.race([fromEvents, pollUntil(target, address, expected, timeoutMs, polling.signal)]);
-    if (verdict === "unique") return { status: "unique" };
-    if (verdict === "duplicate") {
-      return {
-        status: "duplicate",
-        evidence: `the kernel marked ${address} dadfailed on ${target.ifname} in ${target.ns}`,
-      };
-    }
-    return { status: "inconclusive", reason: `no DAD verdict for ${address} within ${timeoutMs} ms` };
+    if (options.optimistic && target.keep) options.onUsable?.(address);
+    const polled = pollUntil(target, address, expected, timeoutMs, polling.signal).then((verdict) => ({
+      verdict,
+      fromMonitor: false,
+    }));
+    const heard = await Promise.race([watch.heard, polled]);
+    const carrierLost = heard.fromMonitor
+      ? async () => watch.carrierLost()
+      : async () => !(await getLink(target.ns, target.ifname))?.carrier;
+    return { outcome: outcomeOf(heard.verdict, target, address, timeoutMs), carrierLost };
   } finally {
-    stop();
+    watch.stop();
     polling.abort();
+  }
+}
+
+function outcomeOf(verdict: Verdict, target: KernelDadTarget, address: Address, timeoutMs: number): DadOutcome {
+  if (verdict === "unique") return { status: "unique" };
+  if (verdict === "duplicate") {
+    return {
+      status: "duplicate",
+      evidence: `the kernel marked ${address} dadfailed on ${target.ifname} in ${target.ns}`,
+    };
+  }
+  return { status: "inconclusive", reason: `no DAD verdict for ${address} within ${timeoutMs} ms` };
+}
+
+/**
+ * Follows one candidate through the monitor: its verdict, and whether its link lost carrier
+ * after it was added. The candidate's own events name the namespace (by nsid) its link is in,
+ * and they come before any later link event of that namespace, so a carrier loss while DAD runs
+ * is never missed and no process is needed to look at the link afterwards.
+ */
+function watchCandidate(monitor: AddressMonitor, ifname: string, address: Address) {
+  let nsid: string | undefined;
+  let lost = false;
+  let settle: (heard: Heard) => void = () => {};
+  const heard = new Promise<Heard>((resolve) => {
+    settle = resolve;
+  });
+  const stop = monitor.subscribe((e: AddressEvent | LinkEvent) => {
+    if (e.kind === "link") {
+      if (e.nsid === nsid && e.ifname === ifname && (e.deleted || !e.carrier)) lost = true;
+      return;
+    }
+    if (!e.address.equals(address)) return;
+    nsid = e.nsid;
+    const verdict = verdictOf(e);
+    if (verdict !== "pending") settle({ verdict, fromMonitor: true });
+  });
+  return { heard, stop, carrierLost: () => lost };
+}
+
+/**
+ * Adds the candidate without `nodad`, so the kernel starts DAD, and reads the link right after, in
+ * one `ip` run: a check costs one process, not three. An address already there (a retried
+ * check) is left to finish its DAD, and the link is read on its own.
+ */
+async function startDad(target: KernelDadTarget, address: Address, optimistic: boolean): Promise<LinkInfo | undefined> {
+  const add = addAddressCommand(target.ifname, address, target.prefixLength, { optimistic });
+  const show = ["link", "show", "dev", target.ifname];
+  try {
+    const setup = target.setup?.take() ?? [];
+    return parseLinkJson(
+      await ipBatch(target.ns, [...setup, add, show], `start DAD for ${address} on ${target.ifname} in ${target.ns}`, {
+        json: true,
+      }),
+    );
+  } catch (e) {
+    if (!(e instanceof NetlinkError && e.errno === "EEXIST")) throw e;
+    return getLink(target.ns, target.ifname);
   }
 }
 
