@@ -280,15 +280,16 @@ export class Prefix {
    * ```
    */
   withIid(iid: Uint8Array): Address {
-    const out = Uint8Array.from(this.#bytes);
-    // The common /64: the identifier is the whole second half, no masking needed.
-    if (this.hostBits === 64) {
-      out.set(iid.subarray(0, 8), 8);
-      return adoptAddressBytes(out);
-    }
+    // This runs once per generated identifier. A new array filled by a loop is what V8 makes
+    // fastest: Uint8Array.from goes through the iterator protocol (it took a third of an rfc7217
+    // identifier's time) and slice through a species lookup.
+    const out = new Uint8Array(16);
+    const hostBits = this.hostBits;
     for (let i = 0; i < 8; i++) {
-      const mask = hostMask(this.hostBits, i);
-      out[8 + i] = ((out[8 + i] ?? 0) & ~mask) | ((iid[i] ?? 0) & mask);
+      out[i] = this.#bytes[i] ?? 0;
+      // The common /64 takes the identifier's bytes whole, without computing masks.
+      const mask = hostBits === 64 ? 0xff : hostMask(hostBits, i);
+      out[8 + i] = ((this.#bytes[8 + i] ?? 0) & ~mask) | ((iid[i] ?? 0) & mask);
     }
     return adoptAddressBytes(out);
   }
@@ -314,9 +315,9 @@ export class Prefix {
    * ```
    */
   maskIid(iid: Uint8Array): Uint8Array {
-    if (this.hostBits === 64) return iid.slice(0, 8);
     const out = new Uint8Array(8);
-    for (let i = 0; i < 8; i++) out[i] = (iid[i] ?? 0) & hostMask(this.hostBits, i);
+    const hostBits = this.hostBits;
+    for (let i = 0; i < 8; i++) out[i] = (iid[i] ?? 0) & (hostBits === 64 ? 0xff : hostMask(hostBits, i));
     return out;
   }
 

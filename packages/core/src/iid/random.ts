@@ -1,6 +1,5 @@
 import type { Prefix } from "../prefix.js";
-import { isReservedIid } from "./reserved.js";
-import { firstUsable, type IidResult } from "./result.js";
+import { firstUsable, type IidResult, isReservedInPrefix } from "./result.js";
 
 /** Fills and returns `n` random bytes. Inject a CSPRNG (`crypto.getRandomValues`) in production. */
 export type RandomBytes = (n: number) => Uint8Array;
@@ -28,5 +27,5 @@ export interface RandomIidInput {
 export function randomIid(input: RandomIidInput): IidResult {
   const draws = input.maxDraws ?? 64;
   const derive = () => input.random(8);
-  return firstUsable(input.prefix, 0, draws - 1, derive, (iid) => isReservedIid(iid, input.prefix.hostBits), "random");
+  return firstUsable(input.prefix, 0, draws - 1, derive, isReservedInPrefix, "random");
 }

@@ -3,14 +3,22 @@ import type { Prefix } from "../prefix.js";
 // RFC 5453 and the IANA "Reserved IPv6 Interface Identifiers" registry for 64-bit identifiers;
 // RFC 4291 §2.6.1 and RFC 2526 for shorter host parts (prefixes longer than /64).
 
+// The checks run once per generated identifier, so they are loops over module constants rather
+// than array callbacks and literals made on every call.
+
+const SUBNET_ANYCAST_HEAD = [0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
+const IANA_BYTE4 = [0xfe];
+const LINUX_BYTE4 = [0xfe, 0xff];
+
 function isZero(iid: Uint8Array): boolean {
-  return iid.every((b) => b === 0);
+  for (let i = 0; i < iid.length; i++) if (iid[i] !== 0) return false;
+  return true;
 }
 
 /** The RFC 2526 subnet anycast block fdff:ffff:ffff:ff80 to fdff:ffff:ffff:ffff. */
 function isSubnetAnycast64(iid: Uint8Array): boolean {
-  const head = [0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
-  return head.every((b, i) => iid[i] === b) && (iid[7] ?? 0) >= 0x80;
+  for (let i = 0; i < SUBNET_ANYCAST_HEAD.length; i++) if (iid[i] !== SUBNET_ANYCAST_HEAD[i]) return false;
+  return (iid[7] ?? 0) >= 0x80;
 }
 
 /** Whether the top 32 bits are 0200:5eff and byte 4 is one of `byte4` (the IANA Ethernet block). */
@@ -31,7 +39,7 @@ function isIanaEthernet(iid: Uint8Array, byte4: readonly number[]): boolean {
  */
 export function isReservedIid(iid: Uint8Array, hostBits = 64): boolean {
   if (isZero(iid)) return true;
-  if (hostBits >= 64) return isIanaEthernet(iid, [0xfe]) || isSubnetAnycast64(iid);
+  if (hostBits >= 64) return isIanaEthernet(iid, IANA_BYTE4) || isSubnetAnycast64(iid);
   return isTop128(iid, hostBits);
 }
 
@@ -55,7 +63,7 @@ function isTop128(iid: Uint8Array, hostBits: number): boolean {
  * ```
  */
 export function isLinuxReservedIid(iid: Uint8Array): boolean {
-  return isZero(iid) || isIanaEthernet(iid, [0xfe, 0xff]) || isSubnetAnycast64(iid);
+  return isZero(iid) || isIanaEthernet(iid, LINUX_BYTE4) || isSubnetAnycast64(iid);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Address } from "../address.js";
 import { IidExhaustedError, IidInputError } from "../errors.js";
 import type { Prefix } from "../prefix.js";
+import { isReservedIid } from "./reserved.js";
 
 /**
  * What an interface-identifier algorithm produced: the identifier, the DAD counter that produced
@@ -31,18 +32,32 @@ export function firstUsable(
   first: number,
   last: number,
   derive: (dadCounter: number) => Uint8Array,
-  reserved: (iid: Uint8Array, address: Address) => boolean,
+  reserved: (iid: Uint8Array, address: Address, prefix: Prefix) => boolean,
   algorithm: string,
 ): IidResult {
   for (let dadCounter = first; dadCounter <= last; dadCounter++) {
     const iid = prefix.maskIid(derive(dadCounter));
     const address = prefix.withIid(iid);
-    if (!reserved(iid, address)) return { iid, dadCounter, address };
+    if (!reserved(iid, address, prefix)) return { iid, dadCounter, address };
   }
   throw new IidExhaustedError(
     `${algorithm}: DAD counters ${first} to ${last} in ${prefix} all gave reserved identifiers or conflicts; ` +
       "raise the retry limit or pick another prefix",
   );
+}
+
+/**
+ * The `reserved` test of {@link firstUsable} for generators that follow the IANA registry in any
+ * prefix: {@link isReservedIid} with the prefix's host bits. A module function, so that a
+ * generator makes no closure for it per identifier.
+ *
+ * @example
+ * ```ts
+ * firstUsable(prefix, 0, 255, derive, isReservedInPrefix, "rfc7217");
+ * ```
+ */
+export function isReservedInPrefix(iid: Uint8Array, _address: Address, prefix: Prefix): boolean {
+  return isReservedIid(iid, prefix.hostBits);
 }
 
 /** Returns `n` if it is a DAD counter from 0 to `max`, else throws `DAD_COUNTER_INVALID`. */
