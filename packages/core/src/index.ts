@@ -14,7 +14,7 @@ export * from "./errors.js";
 export * from "./iid/eui64.js";
 export * from "./iid/linux.js";
 export * from "./iid/random.js";
-export * from "./iid/reserved.js";
+export { isLinuxReservedIid, isReservedIid, isReservedIn } from "./iid/reserved.js";
 export type { IidResult } from "./iid/result.js";
 export * from "./iid/rfc7217.js";
 export * from "./iid/systemd.js";

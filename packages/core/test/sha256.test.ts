@@ -1,8 +1,8 @@
 import { hmac } from "@noble/hashes/hmac.js";
 import { _SHA256, sha256 } from "@noble/hashes/sha2.js";
 import { describe, expect, it } from "vitest";
-import { hmacSha256Tail, sha256PaddedLength } from "../src/iid/hmac-sha256.js";
-import { SHA256_IV, sha256Compress } from "../src/iid/sha256.js";
+import { hmacSha256Words, sha256PaddedLength } from "../src/iid/hmac-sha256.js";
+import { bigEndianWords, SHA256_IV, sha256Compress } from "../src/iid/sha256.js";
 import { fc } from "./support/fc.js";
 
 // own6 runs its own SHA-256 compression on the rfc7217 hot path; these pin it, and the HMAC
@@ -32,7 +32,7 @@ describe("own6's SHA-256 compression", () => {
     block.set([0x61, 0x62, 0x63, 0x80]);
     block[63] = 24;
     const state = SHA256_IV.slice();
-    sha256Compress(state, state, new DataView(block.buffer), 0);
+    sha256Compress(state, state, bigEndianWords(block), 0);
     const digest = new DataView(new ArrayBuffer(32));
     for (const [i, w] of state.entries()) digest.setInt32(4 * i, w);
     expect(hex(new Uint8Array(digest.buffer))).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
@@ -41,14 +41,15 @@ describe("own6's SHA-256 compression", () => {
   it("matches noble's from any midstate, for any block at any offset, in place or not", () => {
     fc.assert(
       fc.property(words, fc.uint8Array({ minLength: 64, maxLength: 200 }), fc.nat(), (midstate, bytes, at) => {
-        const offset = at % (bytes.length - 63);
+        const offset = at % ((bytes.length >> 2) - 15);
         const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
         const from = Int32Array.from(midstate);
-        const expected = new NobleCompression().run(from, view, offset);
+        const expected = new NobleCompression().run(from, view, 4 * offset);
         const to = new Int32Array(8);
-        sha256Compress(to, from, view, offset);
+        const block = bigEndianWords(bytes);
+        sha256Compress(to, from, block, offset);
         expect(Array.from(to)).toEqual(Array.from(expected));
-        sha256Compress(from, from, view, offset);
+        sha256Compress(from, from, block, offset);
         expect(Array.from(from)).toEqual(Array.from(expected));
       }),
     );
@@ -56,7 +57,7 @@ describe("own6's SHA-256 compression", () => {
 });
 
 describe("HMAC-SHA-256 on it", () => {
-  it("gives the last 8 bytes of noble's HMAC for any key and message, across block boundaries", () => {
+  it("gives noble's HMAC for any key and message, across block boundaries", () => {
     const key = fc.uint8Array({ maxLength: 150 });
     const message = fc.uint8Array({ maxLength: 300 });
     fc.assert(
@@ -65,8 +66,8 @@ describe("HMAC-SHA-256 on it", () => {
         const buffer = new Uint8Array(sha256PaddedLength(m.length));
         buffer.set(junk.subarray(0, buffer.length));
         buffer.set(m);
-        const tail = hmacSha256Tail(k)(new DataView(buffer.buffer), m.length);
-        expect(hex(tail)).toBe(hex(hmac(sha256, k, m).subarray(24)));
+        const mac = hmacSha256Words(k)(bigEndianWords(buffer), m.length);
+        expect(Array.from(mac)).toEqual(Array.from(bigEndianWords(hmac(sha256, k, m))));
       }),
     );
   });

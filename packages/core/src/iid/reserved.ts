@@ -1,29 +1,42 @@
 import type { Prefix } from "../prefix.js";
+import { highWordMask, lowWordMask, readWord } from "./words.js";
 
 // RFC 5453 and the IANA "Reserved IPv6 Interface Identifiers" registry for 64-bit identifiers;
 // RFC 4291 §2.6.1 and RFC 2526 for shorter host parts (prefixes longer than /64).
 
-// The checks run once per generated identifier, so they are loops over module constants rather
-// than array callbacks and literals made on every call.
+// The checks run once per generated identifier, so they work on the identifier as two 32-bit
+// words, the form in which rfc7217's hash hands it over: a few integer comparisons.
 
-const SUBNET_ANYCAST_HEAD = [0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
-const IANA_BYTE4 = [0xfe];
-const LINUX_BYTE4 = [0xfe, 0xff];
-
-function isZero(iid: Uint8Array): boolean {
-  for (let i = 0; i < iid.length; i++) if (iid[i] !== 0) return false;
-  return true;
+/** The IANA Ethernet block 0200:5eff:fe00::/40 (`byte4` 0xff), or Linux's /39 (`byte4` 0xfe). */
+function isEthernetBlock(high: number, low: number, byte4: number): boolean {
+  return high === 0x02005eff && ((low >>> 24) & byte4) === 0xfe;
 }
 
 /** The RFC 2526 subnet anycast block fdff:ffff:ffff:ff80 to fdff:ffff:ffff:ffff. */
-function isSubnetAnycast64(iid: Uint8Array): boolean {
-  for (let i = 0; i < SUBNET_ANYCAST_HEAD.length; i++) if (iid[i] !== SUBNET_ANYCAST_HEAD[i]) return false;
-  return (iid[7] ?? 0) >= 0x80;
+function isSubnetAnycast64(high: number, low: number): boolean {
+  return high === (0xfdffffff | 0) && low >>> 7 === 0x1ffffff;
 }
 
-/** Whether the top 32 bits are 0200:5eff and byte 4 is one of `byte4` (the IANA Ethernet block). */
-function isIanaEthernet(iid: Uint8Array, byte4: readonly number[]): boolean {
-  return iid[0] === 0x02 && iid[1] === 0x00 && iid[2] === 0x5e && iid[3] === 0xff && byte4.includes(iid[4] ?? -1);
+/** Whether the low `hostBits` bits are among the 128 highest values: all above the low 7 are ones. */
+function isTop128(high: number, low: number, hostBits: number): boolean {
+  const highMask = highWordMask(hostBits);
+  const lowMask = lowWordMask(hostBits);
+  return (high & highMask) === highMask && ((low | 0x7f) & lowMask) === lowMask;
+}
+
+/**
+ * {@link isReservedIid} for an identifier given as its big-endian high and low words.
+ * @internal Not re-exported from the package.
+ *
+ * @example
+ * ```ts
+ * isReservedIidWords(0x02005eff, 0xfe005213 | 0, 64); // true
+ * ```
+ */
+export function isReservedIidWords(high: number, low: number, hostBits: number): boolean {
+  if ((high | low) === 0) return true;
+  if (hostBits >= 64) return isEthernetBlock(high, low, 0xff) || isSubnetAnycast64(high, low);
+  return isTop128(high, low, hostBits);
 }
 
 /**
@@ -38,19 +51,7 @@ function isIanaEthernet(iid: Uint8Array, byte4: readonly number[]): boolean {
  * ```
  */
 export function isReservedIid(iid: Uint8Array, hostBits = 64): boolean {
-  if (isZero(iid)) return true;
-  if (hostBits >= 64) return isIanaEthernet(iid, IANA_BYTE4) || isSubnetAnycast64(iid);
-  return isTop128(iid, hostBits);
-}
-
-/** Whether the low `hostBits` bits of `iid` are among the 128 highest values. */
-function isTop128(iid: Uint8Array, hostBits: number): boolean {
-  // All host bits above the low 7 must be ones.
-  for (let bit = 7; bit < hostBits; bit++) {
-    const byte = 7 - (bit >> 3);
-    if (((iid[byte] ?? 0) & (1 << (bit & 7))) === 0) return false;
-  }
-  return true;
+  return isReservedIidWords(readWord(iid, 0), readWord(iid, 4), hostBits);
 }
 
 /**
@@ -63,7 +64,9 @@ function isTop128(iid: Uint8Array, hostBits: number): boolean {
  * ```
  */
 export function isLinuxReservedIid(iid: Uint8Array): boolean {
-  return isZero(iid) || isIanaEthernet(iid, LINUX_BYTE4) || isSubnetAnycast64(iid);
+  const high = readWord(iid, 0);
+  const low = readWord(iid, 4);
+  return (high | low) === 0 || isEthernetBlock(high, low, 0xfe) || isSubnetAnycast64(high, low);
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { Address } from "../address.js";
 import { IidExhaustedError, IidInputError } from "../errors.js";
 import type { Prefix } from "../prefix.js";
-import { isReservedIid } from "./reserved.js";
+import { isReservedIid, isReservedIidWords } from "./reserved.js";
+import { highWordMask, lowWordMask, writeWord } from "./words.js";
 
 /**
  * What an interface-identifier algorithm produced: the identifier, the DAD counter that produced
@@ -40,10 +41,45 @@ export function firstUsable(
     const address = prefix.withIid(iid);
     if (!reserved(iid, address, prefix)) return { iid, dadCounter, address };
   }
-  throw new IidExhaustedError(
+  throw exhausted(algorithm, prefix, first, last);
+}
+
+/**
+ * The error for a generator whose DAD counters `first` to `last` all gave unusable identifiers.
+ *
+ * @example
+ * ```ts
+ * throw exhausted("rfc7217", prefix, 0, 255);
+ * ```
+ */
+export function exhausted(algorithm: string, prefix: Prefix, first: number, last: number): IidExhaustedError {
+  return new IidExhaustedError(
     `${algorithm}: DAD counters ${first} to ${last} in ${prefix} all gave reserved identifiers or conflicts; ` +
       "raise the retry limit or pick another prefix",
   );
+}
+
+/**
+ * The result for the identifier whose big-endian words are `high` and `low`, masked here to the
+ * prefix's host bits, or undefined when it is reserved ({@link isReservedIidWords}). The check
+ * runs on the two words before anything is allocated, and the result takes two arrays: the
+ * identifier's and the address's.
+ *
+ * @example
+ * ```ts
+ * const digest = mac(message, length);
+ * const result = usableIid(prefix, digest[6] ?? 0, digest[7] ?? 0, dadCounter);
+ * ```
+ */
+export function usableIid(prefix: Prefix, high: number, low: number, dadCounter: number): IidResult | undefined {
+  const hostBits = prefix.hostBits;
+  const iidHigh = high & highWordMask(hostBits);
+  const iidLow = low & lowWordMask(hostBits);
+  if (isReservedIidWords(iidHigh, iidLow, hostBits)) return undefined;
+  const iid = new Uint8Array(8);
+  writeWord(iid, 0, iidHigh);
+  writeWord(iid, 4, iidLow);
+  return { iid, dadCounter, address: prefix.withIid(iid) };
 }
 
 /**

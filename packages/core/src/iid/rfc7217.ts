@@ -1,8 +1,8 @@
-import { utf8ToBytes } from "@noble/hashes/utils.js";
 import { IidInputError } from "../errors.js";
-import { type Prefix, prefixBytes } from "../prefix.js";
-import { hmacSha256Tail, sha256PaddedLength } from "./hmac-sha256.js";
-import { checkDadCounter, firstUsable, type IidResult, isReservedInPrefix } from "./result.js";
+import type { Prefix } from "../prefix.js";
+import { hmacSha256Words } from "./hmac-sha256.js";
+import { checkDadCounter, exhausted, type IidResult, usableIid } from "./result.js";
+import { encodeMessage, messageBytes, messageWords, setCounter } from "./rfc7217-message.js";
 
 /** The highest DAD counter own6's RFC 7217 generator tries by default (RFC 7217 §6 asks for a cap). */
 export const RFC7217_MAX_DAD_COUNTER = 255;
@@ -39,88 +39,22 @@ export type Rfc7217Generator = (input: Rfc7217Input) => IidResult;
  * ```
  */
 export function rfc7217Message(input: Rfc7217Input, dadCounter: number): Uint8Array {
-  const out = new Uint8Array(messageCapacity(input));
-  return out.slice(0, encodeMessage(out, input, dadCounter));
-}
-
-/**
- * Room for the message of `input` and SHA-256's padding: a UTF-16 code unit takes at most three
- * UTF-8 bytes, and the fixed fields (network, length, three field lengths, counter) take 27.
- */
-function messageCapacity(input: Rfc7217Input): number {
-  const units = input.owner.length + input.ifname.length + (input.networkId ?? "").length;
-  return sha256PaddedLength(27 + 3 * units);
-}
-
-/** Writes the message into `out`, which has {@link messageCapacity} bytes, and returns its length. */
-function encodeMessage(out: Uint8Array, input: Rfc7217Input, dadCounter: number): number {
-  const network = prefixBytes(input.prefix);
-  // Sixteen copies in a loop cost less than a call into the native TypedArray.prototype.set.
-  for (let i = 0; i < 16; i++) out[i] = network[i] ?? 0;
-  out[16] = input.prefix.bits;
-  let at = writeField(out, 17, input.owner);
-  at = writeField(out, at, input.ifname);
-  at = writeField(out, at, input.networkId ?? "");
-  setCounter(out, at, dadCounter);
-  return at + 4;
-}
-
-/**
- * Writes `lp(s)` at `at` and returns where it ends. Container IDs and interface names are ASCII,
- * and copying ASCII code units straight into the message is several times faster than encoding
- * them into a new array first; anything else goes through the library encoder.
- */
-function writeField(out: Uint8Array, at: number, s: string): number {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0x7f) return writeBytes(out, at, utf8ToBytes(s));
-    out[at + 2 + i] = c;
-  }
-  return writeLength(out, at, s.length);
-}
-
-function writeBytes(out: Uint8Array, at: number, bytes: Uint8Array): number {
-  out.set(bytes, at + 2);
-  return writeLength(out, at, bytes.length);
-}
-
-/** Writes the u16 length of a field of `length` bytes at `at` and returns where the field ends. */
-function writeLength(out: Uint8Array, at: number, length: number): number {
-  if (length > 0xffff) {
-    throw new IidInputError("IID_INPUT_TOO_LONG", "owner, ifname and networkId must each be under 64 KiB");
-  }
-  out[at] = length >> 8;
-  out[at + 1] = length & 0xff;
-  return at + 2 + length;
-}
-
-/** Writes the DAD counter at `at`, big-endian. */
-function setCounter(message: Uint8Array, at: number, dadCounter: number): void {
-  message[at] = dadCounter >>> 24;
-  message[at + 1] = (dadCounter >>> 16) & 0xff;
-  message[at + 2] = (dadCounter >>> 8) & 0xff;
-  message[at + 3] = dadCounter & 0xff;
-}
-
-interface MessageBuffer {
-  readonly bytes: Uint8Array;
-  readonly view: DataView;
+  const words = new Int32Array(messageWords(input));
+  const length = encodeMessage(words, input);
+  setCounter(words, length - 4, dadCounter);
+  return messageBytes(words, length);
 }
 
 /**
  * One message buffer per generator, grown when an input needs more room, so that identifiers
  * are derived without allocating a message each.
  */
-function messageBuffer(): (capacity: number) => MessageBuffer {
-  let buffer = wrap(new Uint8Array(512));
+function messageBuffer(): (capacity: number) => Int32Array {
+  let buffer = new Int32Array(128);
   return (capacity) => {
-    if (capacity > buffer.bytes.length) buffer = wrap(new Uint8Array(capacity));
+    if (capacity > buffer.length) buffer = new Int32Array(capacity);
     return buffer;
   };
-}
-
-function wrap(bytes: Uint8Array): MessageBuffer {
-  return { bytes, view: new DataView(bytes.buffer) };
 }
 
 /**
@@ -147,21 +81,21 @@ export function createRfc7217(secret: Uint8Array): Rfc7217Generator {
       "the RFC 7217 secret must be at least 16 bytes (128 bits) from a CSPRNG",
     );
   }
-  const mac = hmacSha256Tail(secret);
+  const mac = hmacSha256Words(secret);
   const fit = messageBuffer();
-  // The message being derived from, shared with `derive` so that no closure is made per call.
-  let message = fit(0);
-  let length = 0;
-  const derive = (dadCounter: number) => {
-    setCounter(message.bytes, length - 4, dadCounter);
-    return mac(message.view, length);
-  };
   return (input) => {
     const first = checkDadCounter(input.dadCounter ?? 0, 0xffffffff);
     const last = checkDadCounter(input.maxDadCounter ?? RFC7217_MAX_DAD_COUNTER, 0xffffffff);
-    message = fit(messageCapacity(input));
-    length = encodeMessage(message.bytes, input, first);
-    return firstUsable(input.prefix, first, last, derive, isReservedInPrefix, "rfc7217");
+    const message = fit(messageWords(input));
+    const length = encodeMessage(message, input);
+    for (let dadCounter = first; dadCounter <= last; dadCounter++) {
+      setCounter(message, length - 4, dadCounter);
+      const digest = mac(message, length);
+      // The identifier is the digest's last 8 bytes, its last two words.
+      const result = usableIid(input.prefix, digest[6] ?? 0, digest[7] ?? 0, dadCounter);
+      if (result) return result;
+    }
+    throw exhausted("rfc7217", input.prefix, first, last);
   };
 }
 

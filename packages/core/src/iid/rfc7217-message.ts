@@ -1,0 +1,145 @@
+import { utf8ToBytes } from "@noble/hashes/utils.js";
+import { IidInputError } from "../errors.js";
+import { prefixBytes } from "../prefix.js";
+import { sha256PaddedLength } from "./hmac-sha256.js";
+import type { Rfc7217Input } from "./rfc7217.js";
+import { readWord } from "./words.js";
+
+// rfc7217's message (docs/iid-encoding.md), written straight into the big-endian 32-bit words
+// that SHA-256 reads, four ASCII characters to a word, rather than into bytes that the
+// compression then reassembles: a 64-digit container ID was a fifth of an identifier's time.
+// The writers go forward and keep one invariant: after the last byte written, the rest of its
+// word is zero (further words may hold anything). So a write that starts a word assigns it, and
+// one inside a word ORs into it.
+
+/**
+ * How many words the message of `input` and SHA-256's padding may need: a UTF-16 code unit takes
+ * at most three UTF-8 bytes, and the fixed fields (network, length, three field lengths, counter)
+ * take 27 bytes.
+ *
+ * @example
+ * ```ts
+ * const message = new Int32Array(messageWords(input));
+ * ```
+ */
+export function messageWords(input: Rfc7217Input): number {
+  const units = input.owner.length + input.ifname.length + (input.networkId ?? "").length;
+  return sha256PaddedLength(27 + 3 * units) >> 2;
+}
+
+/**
+ * Writes the message of `input` into `words` ({@link messageWords} long) with a DAD counter of
+ * zero, and returns its length in bytes; {@link setCounter} puts in the real counter.
+ *
+ * @throws {@link IidInputError} (code `IID_INPUT_TOO_LONG`) when a field's UTF-8 is 64 KiB or more.
+ * @example
+ * ```ts
+ * const length = encodeMessage(message, input);
+ * setCounter(message, length - 4, dadCounter);
+ * ```
+ */
+export function encodeMessage(words: Int32Array, input: Rfc7217Input): number {
+  const network = prefixBytes(input.prefix);
+  for (let i = 0; i < 4; i++) words[i] = readWord(network, 4 * i);
+  words[4] = input.prefix.bits << 24;
+  let at = putField(words, 17, input.owner);
+  at = putField(words, at, input.ifname);
+  at = putField(words, at, input.networkId ?? "");
+  // The counter's four zero bytes: those in the current word already are, by the invariant.
+  words[(at + 3) >> 2] = 0;
+  return at + 4;
+}
+
+/**
+ * Writes `dadCounter` big-endian over the four bytes at `at`, keeping the bytes around them: it
+ * is rewritten in place for each counter a generator tries.
+ *
+ * @example
+ * ```ts
+ * setCounter(message, length - 4, 1);
+ * ```
+ */
+export function setCounter(words: Int32Array, at: number, dadCounter: number): void {
+  const i = at >> 2;
+  const shift = (at & 3) << 3;
+  if (shift === 0) {
+    words[i] = dadCounter;
+    return;
+  }
+  words[i] = ((words[i] ?? 0) & ~(-1 >>> shift)) | (dadCounter >>> shift);
+  words[i + 1] = ((words[i + 1] ?? 0) & (-1 >>> shift)) | (dadCounter << (32 - shift));
+}
+
+/**
+ * The first `length` bytes held by big-endian `words`.
+ *
+ * @example
+ * ```ts
+ * messageBytes(Int32Array.of(0x61626300), 3); // "abc"
+ * ```
+ */
+export function messageBytes(words: Int32Array, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let j = 0; j < length; j++) out[j] = (words[j >> 2] ?? 0) >>> (24 - ((j & 3) << 3));
+  return out;
+}
+
+/**
+ * Writes `lp(s)` at byte `at` and returns where it ends. Container IDs and interface names are
+ * ASCII and go four characters at a time; anything else is rewritten from `at` through the
+ * library's UTF-8 encoder.
+ */
+function putField(words: Int32Array, at: number, s: string): number {
+  const end = putAscii(words, putLength(words, at, s.length), s);
+  if (end >= 0) return end;
+  // Back to the invariant at `at`: the rest of its word zero.
+  words[at >> 2] = (words[at >> 2] ?? 0) & ~(-1 >>> ((at & 3) << 3));
+  const bytes = utf8ToBytes(s);
+  let to = putLength(words, at, bytes.length);
+  for (const b of bytes) to = putByte(words, to, b);
+  return to;
+}
+
+/** Writes a field's u16 length at `at` and returns where the field's bytes start. */
+function putLength(words: Int32Array, at: number, length: number): number {
+  if (length > 0xffff) {
+    throw new IidInputError("IID_INPUT_TOO_LONG", "owner, ifname and networkId must each be under 64 KiB");
+  }
+  return putByte(words, putByte(words, at, length >> 8), length & 0xff);
+}
+
+/**
+ * Writes `s` at `at` if it is ASCII and returns where it ends, or -1 at its first other
+ * character. Four characters make a word, stored shifted by the field's offset in its first word
+ * with the bytes that spill over carried into the next.
+ */
+function putAscii(words: Int32Array, at: number, s: string): number {
+  const shift = (at & 3) << 3;
+  let word = at >> 2;
+  let carry = shift === 0 ? 0 : (words[word] ?? 0);
+  let i = 0;
+  for (; i + 4 <= s.length; i += 4) {
+    const a = s.charCodeAt(i);
+    const b = s.charCodeAt(i + 1);
+    const c = s.charCodeAt(i + 2);
+    const d = s.charCodeAt(i + 3);
+    if ((a | b | c | d) > 0x7f) return -1;
+    const four = (a << 24) | (b << 16) | (c << 8) | d;
+    words[word++] = carry | (four >>> shift);
+    // Two shifts, because x << 32 is x << 0 in JavaScript.
+    carry = (four << (31 - shift)) << 1;
+  }
+  words[word] = carry;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return -1;
+    putByte(words, at + i, c);
+  }
+  return at + s.length;
+}
+
+function putByte(words: Int32Array, at: number, byte: number): number {
+  const shift = 24 - ((at & 3) << 3);
+  words[at >> 2] = shift === 24 ? byte << 24 : (words[at >> 2] ?? 0) | (byte << shift);
+  return at + 1;
+}
