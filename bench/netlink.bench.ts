@@ -1,12 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { mapPool } from "@own6/core";
 import { type Attached, ContainerNetwork, type KernelDadOptions, Lab, waitForPrefixes } from "@own6/netlink";
+import { waitForIdleCpu } from "./lib/idle.js";
 import { printTable } from "./lib/measure.js";
 
 // Time to bring containers to a DAD-verified, reachable address in the namespace lab: own6 with
 // DAD for many containers in parallel, against the same flow one container at a time, in the same
 // run; with and without optimistic DAD (RFC 4429). Namespaces are made before the clock starts,
-// as a container runtime makes them before it calls the network plugin. Needs root.
+// as a container runtime makes them before it calls the network plugin, and the clock waits for
+// the machine to settle after the previous scenario's teardown. Needs root.
 
 const DAD: KernelDadOptions = { dadTransmits: 1, retransTimeMs: 100, routerSolicitationDelay: 0, optimistic: false };
 const SEQUENTIAL = 30;
@@ -36,6 +38,7 @@ async function runScenario(s: Scenario): Promise<Record<string, string | number>
     });
     try {
       const names = await mapPool(Array.from({ length: s.containers }), 16, () => lab.containerNetns());
+      await waitForIdleCpu();
       const started = performance.now();
       const attached = await mapPool(
         names,

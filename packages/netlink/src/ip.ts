@@ -1,11 +1,10 @@
 import { type ExecFileException, execFile } from "node:child_process";
 import { errnoOf, NetlinkError } from "./errors.js";
-import { checkNetns, isNetnsPath } from "./names.js";
+import { netnsPath } from "./names.js";
 
 // own6 drives the kernel through iproute2 (linux.md §1.4): a Debian package, no native addon,
-// `-n` enters namespaces without a helper process, its JSON is stable and DAD-aware, and a
-// failure is an exit status rather than a process abort. Spawning costs ~10 ms, small next to
-// DAD, and `-batch` folds many commands into one spawn.
+// its JSON is stable and DAD-aware, and a failure is an exit status rather than a process abort.
+// A process costs a few milliseconds of CPU, so `-batch` folds many commands into one.
 
 const MAX_PARALLEL = 16;
 let running = 0;
@@ -72,7 +71,7 @@ export async function exec(
 }
 
 /**
- * Runs `ip` (inside namespace `ns` when given: `ip -n` for a name, nsenter for a path) and
+ * Runs `ip` (inside namespace `ns` when given, a name or a path; see {@link ipCommand}) and
  * resolves with its stdout.
  *
  * @example
@@ -86,19 +85,20 @@ export function ip(ns: string | undefined, args: readonly string[], operation: s
 }
 
 /**
- * The program and arguments that run `ip args` inside namespace `ns`: `ip -n NAME` for a name
- * under /run/netns, `nsenter --net=PATH -- ip` for a path (iproute2's `-n` takes names only),
- * plain `ip` for the caller's namespace.
+ * The program and arguments that run `ip args` inside namespace `ns` (a name under /run/netns or
+ * a path): `nsenter --net=PATH -- ip`, or plain `ip` for the caller's namespace.
  *
  * @example
  * ```ts
- * ipCommand("/proc/42/ns/net", ["link"]); // ["nsenter", ["--net=/proc/42/ns/net", "--", "ip", "link"]]
+ * ipCommand("own6-c1", ["link"]); // ["nsenter", ["--net=/run/netns/own6-c1", "--", "ip", "link"]]
  * ```
  */
 export function ipCommand(ns: string | undefined, args: readonly string[]): [string, string[]] {
+  // Not `ip -n NAME`: iproute2 then also unshares the mount namespace and remounts /sys, which
+  // copies and later tears down every mount, one per namespace under /run/netns. With a
+  // thousand containers that was about as much CPU as the work itself (docs/performance.md).
   if (ns === undefined) return ["ip", [...args]];
-  if (isNetnsPath(checkNetns(ns))) return ["nsenter", [`--net=${ns}`, "--", "ip", ...args]];
-  return ["ip", ["-n", ns, ...args]];
+  return ["nsenter", [`--net=${netnsPath(ns)}`, "--", "ip", ...args]];
 }
 
 /**

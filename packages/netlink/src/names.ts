@@ -33,7 +33,7 @@ export function checkNetns(name: string): string {
 
 /**
  * Whether a checked namespace reference is a path (entered with nsenter) rather than a name
- * under /run/netns (entered with `ip -n` or `ip netns exec`).
+ * under /run/netns.
  *
  * @example
  * ```ts
@@ -58,4 +58,16 @@ export function checkIfname(name: string): string {
     throw new InvalidNameError("interface name", name, "use 1-15 letters, digits, _ . @ -, not starting with . or -");
   }
   return name;
+}
+
+/**
+ * The file of namespace `ns`: a path as given, a name under /run/netns, where iproute2 keeps them.
+ *
+ * @example
+ * ```ts
+ * netnsPath("own6-c1"); // "/run/netns/own6-c1"
+ * ```
+ */
+export function netnsPath(ns: string): string {
+  return isNetnsPath(checkNetns(ns)) ? ns : `/run/netns/${ns}`;
 }

@@ -1,6 +1,6 @@
 import { NetlinkError } from "./errors.js";
 import { exec, ip, ipJson } from "./ip.js";
-import { checkNetns, isNetnsPath } from "./names.js";
+import { checkNetns, netnsPath } from "./names.js";
 
 /**
  * Creates the network namespace `name` (under /run/netns) and brings its loopback up.
@@ -90,6 +90,5 @@ export function execIn(
 ): Promise<string> {
   const what = operation ?? `run ${program} in ${ns ?? "the host namespace"}`;
   if (ns === undefined) return exec(program, args, what);
-  if (isNetnsPath(checkNetns(ns))) return exec("nsenter", [`--net=${ns}`, "--", program, ...args], what);
-  return exec("ip", ["netns", "exec", ns, program, ...args], what);
+  return exec("nsenter", [`--net=${netnsPath(ns)}`, "--", program, ...args], what);
 }

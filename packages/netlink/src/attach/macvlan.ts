@@ -4,10 +4,10 @@ import { NetlinkError } from "../errors.js";
 import { ipBatch } from "../ip.js";
 import type { IpBatcher } from "../ip-batcher.js";
 import { LinkSetup } from "../link-setup.js";
-import { addMacvlan, deleteLink, macvlanCommand } from "../links.js";
+import { deleteLink, macvlanCommand } from "../links.js";
 import { checkIfname, checkNetns, isNetnsPath } from "../names.js";
 import { replaceRoute } from "../routes.js";
-import { type DadSysctls, dadSysctls, type Sysctl, setSysctls, sysctlArgs } from "../sysctl.js";
+import { type DadSysctls, dadSysctls, type Sysctl, setSysctls } from "../sysctl.js";
 import { type HostUplink, uplinkGateway } from "./host.js";
 
 /** A container's end of the attachment: its namespace and the interface name inside it. */
@@ -63,23 +63,15 @@ export async function createMacvlan(
   ];
   const operation = `create macvlan ${ifname} on ${host.uplink} in ${ns}`;
   try {
-    if (isNetnsPath(ns)) {
-      // iproute2 runs a program in a namespace and gives it an id by name only, so a path takes
-      // three processes, and the host's monitor does not see the link's events (DAD polls).
-      await addMacvlan(host.ns, host.uplink, ns, ifname);
-      await setSysctls(ns, sysctls);
-    } else {
-      const commands = [
-        macvlanCommand(host.uplink, ns, ifname),
-        ["netns", "exec", ns, "sysctl", ...sysctlArgs(sysctls)],
-        // The host's address monitor hears a namespace's events only once it has an id for it.
-        ["netns", "set", ns, "auto"],
-      ];
-      const onHost = options.hostBatch
-        ? options.hostBatch.run(commands, operation)
-        : ipBatch(host.ns, commands, operation);
-      await onHost.catch(ignoreNsidTaken);
-    }
+    // The host's address monitor hears a namespace's events only once the host has an id for it;
+    // iproute2 gives one by name only, so for a path DAD falls back to polling.
+    const nsid = isNetnsPath(ns) ? [] : [["netns", "set", ns, "auto"]];
+    const commands = [macvlanCommand(host.uplink, ns, ifname), ...nsid];
+    const onHost = options.hostBatch
+      ? options.hostBatch.run(commands, operation)
+      : ipBatch(host.ns, commands, operation);
+    await onHost.catch(ignoreNsidTaken);
+    await setSysctls(ns, sysctls);
     if (!options.deferBringUp) await ipBatch(ns, bringUp, operation);
   } catch (e) {
     if (!(e instanceof NetlinkError && e.errno === "EEXIST")) await deleteLink(ns, ifname).catch(() => undefined);
