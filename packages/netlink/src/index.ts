@@ -4,7 +4,7 @@ export * from "./attach/macvlan.js";
 export * from "./attach/routed.js";
 export * from "./dad/kernel.js";
 export * from "./errors.js";
-export { batchLine, exec, type IpBatchOptions, ip, ipBatch, ipCommand, ipJson, type Ran, run } from "./ip.js";
+export { exec, type IpBatchOptions, ip, ipBatch, ipCommand, ipJson } from "./ip.js";
 export * from "./ip-batcher.js";
 export * from "./ip-monitor.js";
 export * from "./lab/lab.js";

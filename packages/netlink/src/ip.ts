@@ -55,7 +55,7 @@ export function run(program: string, args: readonly string[], input?: string): P
  *
  * @example
  * ```ts
- * await exec("ip", ["-n", "ns1", "link", "set", "eth0", "up"], "bring eth0 up in ns1");
+ * await exec("sysctl", ["-n", "net.ipv6.conf.all.forwarding"], "read forwarding");
  * ```
  */
 export async function exec(

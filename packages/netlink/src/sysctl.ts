@@ -22,20 +22,8 @@ function keyText(key: readonly string[]): string {
  */
 export async function setSysctls(ns: string | undefined, sysctls: readonly Sysctl[]): Promise<void> {
   if (sysctls.length === 0) return;
-  await execIn(ns, "sysctl", sysctlArgs(sysctls), `set ${sysctls.map((s) => keyText(s.key)).join(", ")} in ${ns}`);
-}
-
-/**
- * The arguments of one `sysctl` run that sets `sysctls`, for {@link setSysctls} or a batch that
- * runs sysctl(8) itself.
- *
- * @example
- * ```ts
- * sysctlArgs([{ key: ["net", "ipv6", "conf", "eth0", "autoconf"], value: 0 }]); // ["-q", "-w", "net.ipv6.conf.eth0.autoconf=0"]
- * ```
- */
-export function sysctlArgs(sysctls: readonly Sysctl[]): string[] {
-  return ["-q", ...sysctls.flatMap((s) => ["-w", `${keyText(s.key)}=${s.value}`])];
+  const args = sysctls.flatMap((s) => ["-w", `${keyText(s.key)}=${s.value}`]);
+  await execIn(ns, "sysctl", ["-q", ...args], `set ${sysctls.map((s) => keyText(s.key)).join(", ")} in ${ns}`);
 }
 
 /**
