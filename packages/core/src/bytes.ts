@@ -17,7 +17,7 @@ export function fromHex(hex: string): Uint8Array | undefined {
 }
 
 /** Lexicographic comparison of two byte strings of the same length. */
-export function compareBytes(a: Uint8Array, b: Uint8Array): -1 | 0 | 1 {
+export function compareBytes(a: ArrayLike<number>, b: ArrayLike<number>): -1 | 0 | 1 {
   for (let i = 0; i < a.length; i++) {
     const d = (a[i] ?? 0) - (b[i] ?? 0);
     if (d !== 0) return d < 0 ? -1 : 1;
@@ -26,7 +26,7 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): -1 | 0 | 1 {
 }
 
 /** Whether the first `bits` bits of `a` and `b` agree. */
-export function samePrefix(a: Uint8Array, b: Uint8Array, bits: number): boolean {
+export function samePrefix(a: ArrayLike<number>, b: ArrayLike<number>, bits: number): boolean {
   const whole = bits >> 3;
   for (let i = 0; i < whole; i++) if (a[i] !== b[i]) return false;
   const rest = bits & 7;

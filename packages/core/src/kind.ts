@@ -52,12 +52,12 @@ const RANGES: readonly Range[] = [
 ];
 
 /** The kind of the 128-bit address held by `bytes`. */
-export function kindOfBytes(bytes: Uint8Array): AddressKind {
+export function kindOfBytes(bytes: ArrayLike<number>): AddressKind {
   return kindOfPrefixBytes(bytes, 128);
 }
 
 /** The kind of the prefix `bytes`/`bits`: that of the most specific range holding all of it. */
-export function kindOfPrefixBytes(bytes: Uint8Array, bits: number): AddressKind {
+export function kindOfPrefixBytes(bytes: ArrayLike<number>, bits: number): AddressKind {
   for (const r of RANGES) {
     if (r.bits <= bits && samePrefix(bytes, r.bytes, r.bits)) return r.kind;
   }

@@ -13,7 +13,7 @@ const ZONE = /^[^%/\s]+$/;
 
 /** The 16 bytes and optional zone of an IPv6 address in text form. */
 export interface ParsedAddress {
-  readonly bytes: Uint8Array;
+  readonly bytes: readonly number[];
   readonly zone: string | undefined;
 }
 
@@ -33,7 +33,7 @@ export function parseAddressText(text: string): ParsedAddress {
   } catch {
     throw new AddressParseError(text, "expected eight 16-bit hex groups, with at most one ::");
   }
-  return { bytes: Uint8Array.from(parsed.toByteArray()), zone };
+  return { bytes: parsed.toByteArray(), zone };
 }
 
 function embeddedIpv4ToHex(text: string, body: string): string {
@@ -56,10 +56,10 @@ const IPV4_MAPPED_HEAD = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];
  * RFC 5952 text. IPv4-mapped addresses get the mixed notation RFC 5952 §5 recommends
  * (`::ffff:192.0.2.1`), which ipaddr.js does not produce.
  */
-export function formatAddress(bytes: Uint8Array, zone: string | undefined): string {
+export function formatAddress(bytes: readonly number[], zone: string | undefined): string {
   const suffix = zone === undefined ? "" : `%${zone}`;
   if (IPV4_MAPPED_HEAD.every((b, i) => bytes[i] === b)) {
     return `::ffff:${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}${suffix}`;
   }
-  return new ipaddr.IPv6(Array.from(bytes)).toRFC5952String() + suffix;
+  return new ipaddr.IPv6(bytes.slice()).toRFC5952String() + suffix;
 }

@@ -1,6 +1,6 @@
 import type { Address } from "../address.js";
 import { IidExhaustedError, IidInputError } from "../errors.js";
-import type { Prefix } from "../prefix.js";
+import { addressWithIidWords, type Prefix } from "../prefix.js";
 import { isReservedIid, isReservedIidWords } from "./reserved.js";
 import { highWordMask, lowWordMask, writeWord } from "./words.js";
 
@@ -79,7 +79,7 @@ export function usableIid(prefix: Prefix, high: number, low: number, dadCounter:
   const iid = new Uint8Array(8);
   writeWord(iid, 0, iidHigh);
   writeWord(iid, 4, iidLow);
-  return { iid, dadCounter, address: prefix.withIid(iid) };
+  return { iid, dadCounter, address: addressWithIidWords(prefix, iidHigh, iidLow) };
 }
 
 /**

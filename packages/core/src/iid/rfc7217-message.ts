@@ -109,33 +109,25 @@ function putLength(words: Int32Array, at: number, length: number): number {
 }
 
 /**
- * Writes `s` at `at` if it is ASCII and returns where it ends, or -1 at its first other
- * character. Four characters make a word, stored shifted by the field's offset in its first word
- * with the bytes that spill over carried into the next.
+ * Writes `s` at `at` if it is ASCII and returns where it ends, or -1 if it is not. Characters
+ * gather into the current word and each full word is stored.
  */
 function putAscii(words: Int32Array, at: number, s: string): number {
-  const shift = (at & 3) << 3;
-  let word = at >> 2;
-  let carry = shift === 0 ? 0 : (words[word] ?? 0);
-  let i = 0;
-  for (; i + 4 <= s.length; i += 4) {
-    const a = s.charCodeAt(i);
-    const b = s.charCodeAt(i + 1);
-    const c = s.charCodeAt(i + 2);
-    const d = s.charCodeAt(i + 3);
-    if ((a | b | c | d) > 0x7f) return -1;
-    const four = (a << 24) | (b << 16) | (c << 8) | d;
-    words[word++] = carry | (four >>> shift);
-    // Two shifts, because x << 32 is x << 0 in JavaScript.
-    carry = (four << (31 - shift)) << 1;
-  }
-  words[word] = carry;
-  for (; i < s.length; i++) {
+  let acc = (at & 3) === 0 ? 0 : (words[at >> 2] ?? 0);
+  let all = 0;
+  let to = at;
+  for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c > 0x7f) return -1;
-    putByte(words, at + i, c);
+    all |= c;
+    acc |= c << (24 - ((to & 3) << 3));
+    to++;
+    if ((to & 3) === 0) {
+      words[(to >> 2) - 1] = acc;
+      acc = 0;
+    }
   }
-  return at + s.length;
+  words[to >> 2] = acc;
+  return all > 0x7f ? -1 : to;
 }
 
 function putByte(words: Int32Array, at: number, byte: number): number {
