@@ -86,39 +86,46 @@ export function messageBytes(words: Int32Array, length: number): Uint8Array {
 
 /**
  * Writes `lp(s)` at byte `at` and returns where it ends. Container IDs and interface names are
- * ASCII and go four characters at a time; anything else is rewritten from `at` through the
+ * ASCII and go through {@link putAsciiField}; anything else is rewritten from `at` through the
  * library's UTF-8 encoder.
  */
 function putField(words: Int32Array, at: number, s: string): number {
-  const end = putAscii(words, putLength(words, at, s.length), s);
+  // A string's UTF-8 is never shorter than its UTF-16 code units.
+  if (s.length > 0xffff) throw tooLong();
+  const end = putAsciiField(words, at, s);
   if (end >= 0) return end;
   // Back to the invariant at `at`: the rest of its word zero.
   words[at >> 2] = (words[at >> 2] ?? 0) & ~(-1 >>> ((at & 3) << 3));
   const bytes = utf8ToBytes(s);
-  let to = putLength(words, at, bytes.length);
+  if (bytes.length > 0xffff) throw tooLong();
+  let to = putByte(words, putByte(words, at, bytes.length >> 8), bytes.length & 0xff);
   for (const b of bytes) to = putByte(words, to, b);
   return to;
 }
 
-/** Writes a field's u16 length at `at` and returns where the field's bytes start. */
-function putLength(words: Int32Array, at: number, length: number): number {
-  if (length > 0xffff) {
-    throw new IidInputError("IID_INPUT_TOO_LONG", "owner, ifname and networkId must each be under 64 KiB");
-  }
-  return putByte(words, putByte(words, at, length >> 8), length & 0xff);
+function tooLong(): IidInputError {
+  return new IidInputError("IID_INPUT_TOO_LONG", "owner, ifname and networkId must each be under 64 KiB");
 }
 
 /**
- * Writes `s` at `at` if it is ASCII and returns where it ends, or -1 if it is not. Characters
- * gather into the current word and each full word is stored.
+ * Writes `lp(s)` at `at` if `s` is ASCII and returns where it ends, or -1 if it is not. The
+ * length's two bytes and then the characters gather into the current word, and each full word is
+ * stored: one small loop, because code that crowds the unrolled compression out of the
+ * processor's caches costs more than it saves (docs/performance.md).
  */
-function putAscii(words: Int32Array, at: number, s: string): number {
+function putAsciiField(words: Int32Array, at: number, s: string): number {
   let acc = (at & 3) === 0 ? 0 : (words[at >> 2] ?? 0);
   let all = 0;
   let to = at;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    all |= c;
+  // Positions -2 and -1 are the length, big-endian.
+  for (let i = -2; i < s.length; i++) {
+    let c: number;
+    if (i < 0) {
+      c = i === -2 ? s.length >> 8 : s.length & 0xff;
+    } else {
+      c = s.charCodeAt(i);
+      all |= c;
+    }
     acc |= c << (24 - ((to & 3) << 3));
     to++;
     if ((to & 3) === 0) {
