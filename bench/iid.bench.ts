@@ -15,6 +15,13 @@ import { type Case, opsPerSecond, printTable, rate } from "./lib/measure.js";
 // compressions per identifier (inner and outer, with the keyed pads precomputed), so against
 // one compression of the same function 0.5 is the ceiling; efficiency is IIDs/s times
 // compressions per IID over the rate of the compression the generator actually runs.
+//
+// The issue's target for rfc7217 is 1,000,000 IIDs/s and "at least 50% of the raw hash's
+// throughput". The raw hash of an identifier is the compressions its HMAC needs, at the rate of
+// the compression it runs: efficiency >= 0.5 means the hash is at least half of an identifier's
+// time (docs/performance.md explains the choice against the other ratios printed).
+const TARGET_IIDS = 1e6;
+const TARGET_EFFICIENCY = 0.5;
 
 const BATCH = 1000;
 const prefix = Prefix.parse("2001:db8:1::/64");
@@ -48,6 +55,8 @@ interface Suite {
   readonly raw: Case;
   readonly own?: Case;
   readonly hashesPerIid: number;
+  /** Whether the issue's rfc7217 target applies. */
+  readonly targeted?: boolean;
 }
 
 function rfc7217Suite(owners: readonly string[], label: string): Suite {
@@ -58,6 +67,7 @@ function rfc7217Suite(owners: readonly string[], label: string): Suite {
   const words = new Int32Array(16);
   const state = SHA256_IV.slice();
   return {
+    targeted: true,
     hashesPerIid: Math.ceil((messageLength + 9) / 64) + 1,
     iid: {
       name: `rfc7217 IID, ${label}`,
@@ -108,6 +118,7 @@ async function measure(suite: Suite): Promise<Record<string, string | number>> {
   const raw = ops.get(suite.raw.name) ?? 1;
   // linux and systemd run the library primitive itself.
   const own = suite.own ? (ops.get(suite.own.name) ?? 1) : raw;
+  const efficiency = (iids * suite.hashesPerIid) / own;
   return {
     algorithm: suite.iid.name,
     "IIDs/s": rate(iids),
@@ -118,8 +129,14 @@ async function measure(suite: Suite): Promise<Record<string, string | number>> {
     "own6's/s": rate(own),
     "ratio IID:own6's": (iids / own).toFixed(3),
     "hashes/IID": suite.hashesPerIid,
-    efficiency: ((iids * suite.hashesPerIid) / own).toFixed(3),
+    efficiency: efficiency.toFixed(3),
+    target: suite.targeted ? verdict(iids, efficiency) : "-",
   };
+}
+
+function verdict(iids: number, efficiency: number): string {
+  const met = iids >= TARGET_IIDS && efficiency >= TARGET_EFFICIENCY;
+  return `>= 1 M/s, efficiency >= ${TARGET_EFFICIENCY}: ${met ? "met" : "MISSED"}`;
 }
 
 /** Runs the IID benchmark and returns its rows (also printed). */
