@@ -25,7 +25,7 @@ export default defineConfig({
   sourcemap: true,
   splitting: false,
   target: "node20",
-  noExternal: ["@own6/core", "@own6/netlink", "@own6/sqlite"],
+  noExternal: ["@own6/core", "@own6/netlink", "@own6/socket", "@own6/sqlite"],
   esbuildPlugins: [betterSqlite],
   esbuildOptions(options) {
     options.conditions = ["@own6/source"];

@@ -1,6 +1,6 @@
-import { chmodSync, lstatSync, mkdirSync, readlinkSync, rmSync, statSync } from "node:fs";
-import { createConnection, createServer, type Server, type Socket } from "node:net";
-import { dirname } from "node:path";
+import { readlinkSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { listenOnUnixSocket, SocketTakenError, type UnixSocket } from "@own6/socket";
 import { cniPlugin } from "../cni/plugin.js";
 import { ipamPlugin } from "../ipam/plugin.js";
 import { toCniError } from "../plugin/failure.js";
@@ -28,6 +28,9 @@ const PLUGINS: Readonly<Record<PluginName, CniPlugin>> = { "own6-ipam": ipamPlug
 const IDLE_MS = 10_000;
 
 const NOTHING_SENT = Symbol("nothing sent");
+
+/** Root's alone: the socket 0600 in a directory made 0700. */
+const PRIVATE = { mode: 0o600, directoryMode: 0o700 };
 
 /**
  * Where {@link CniDaemon} listens and logs.
@@ -68,7 +71,7 @@ export class CniDaemon {
   readonly #namespaces = { net: ownNamespace("net"), mnt: ownNamespace("mnt") };
   readonly #inFlight = new Set<Promise<void>>();
   readonly #connections = new SqliteConnections();
-  #inode = 0;
+  #listening: UnixSocket | undefined;
 
   private constructor(options: CniDaemonOptions) {
     this.socket = options.socket;
@@ -92,21 +95,10 @@ export class CniDaemon {
    * ```
    */
   static async start(options: CniDaemonOptions): Promise<CniDaemon> {
-    mkdirSync(dirname(options.socket), { recursive: true, mode: 0o700 });
-    await removeStaleSocket(options.socket);
     const daemon = new CniDaemon(options);
-    // The socket is born 0600: with a wider umask it would be open to others until the chmod.
-    const umask = process.umask(0o177);
-    try {
-      await new Promise<void>((resolve, reject) => {
-        daemon.#server.once("error", reject);
-        daemon.#server.listen(options.socket, () => resolve());
-      });
-    } finally {
-      process.umask(umask);
-    }
-    chmodSync(options.socket, 0o600);
-    daemon.#inode = statSync(options.socket).ino;
+    daemon.#listening = await listenOnUnixSocket(daemon.#server, options.socket, PRIVATE).catch((e: unknown) => {
+      throw e instanceof SocketTakenError ? daemonSocketError(e) : e;
+    });
     options.log.info("listening", { socket: options.socket, namespaces: daemon.#namespaces });
     return daemon;
   }
@@ -125,8 +117,7 @@ export class CniDaemon {
     await Promise.all([...this.#inFlight]);
     await closed;
     this.#connections.close();
-    // Only our own socket: a daemon started since may have replaced it.
-    if (statIno(this.socket) === this.#inode) rmSync(this.socket, { force: true });
+    this.#listening?.remove();
     this.#log.info("stopped", { socket: this.socket });
   }
 
@@ -217,34 +208,9 @@ function ownNamespace(kind: "net" | "mnt"): string {
   }
 }
 
-function statIno(path: string): number | undefined {
-  try {
-    return statSync(path).ino;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Removes a socket nobody answers on; refuses a live one and anything that is not a socket. */
-async function removeStaleSocket(path: string): Promise<void> {
-  let isSocket: boolean;
-  try {
-    isSocket = lstatSync(path).isSocket();
-  } catch {
-    return;
-  }
-  if (!isSocket) {
-    throw new DaemonSocketError("CNI_DAEMON_SOCKET_TAKEN", path, `${path} exists and is not a socket; remove it`);
-  }
-  const answers = await new Promise<boolean>((resolve) => {
-    const probe = createConnection(path, () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.on("error", () => resolve(false));
-  });
-  if (answers) {
-    throw new DaemonSocketError("CNI_DAEMON_RUNNING", path, `another own6-cnid serves ${path}; stop it first`);
-  }
-  rmSync(path, { force: true });
+/** own6-cnid's own codes and advice for a socket it cannot take. */
+function daemonSocketError(e: SocketTakenError): DaemonSocketError {
+  return e.code === "SOCKET_IN_USE"
+    ? new DaemonSocketError("CNI_DAEMON_RUNNING", e.path, `another own6-cnid serves ${e.path}; stop it first`)
+    : new DaemonSocketError("CNI_DAEMON_SOCKET_TAKEN", e.path, e.message);
 }

@@ -1,8 +1,6 @@
-import { chmodSync, lstatSync, mkdirSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { createConnection } from "node:net";
-import { dirname } from "node:path";
 import { Own6Error } from "@own6/core";
+import { listenOnUnixSocket, SocketTakenError, type UnixSocket } from "@own6/socket";
 import type { Logger } from "pino";
 import type { Dispatcher } from "../protocol/dispatch.js";
 import { PluginError, replyOf } from "../protocol/errors.js";
@@ -68,6 +66,7 @@ export class PluginServer {
   readonly #server: Server;
   readonly #options: PluginServerOptions;
   readonly #inFlight = new Set<Promise<void>>();
+  #socket: UnixSocket | undefined;
 
   private constructor(options: PluginServerOptions) {
     this.#options = options;
@@ -87,19 +86,11 @@ export class PluginServer {
    * ```
    */
   static async listen(options: PluginServerOptions): Promise<PluginServer> {
-    mkdirSync(dirname(options.path), { recursive: true, mode: 0o755 });
-    await removeStaleSocket(options.path);
     const server = new PluginServer(options);
-    const umask = process.umask(0o777 & ~options.mode);
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.#server.once("error", reject);
-        server.#server.listen(options.path, () => resolve());
-      });
-    } finally {
-      process.umask(umask);
-    }
-    chmodSync(options.path, options.mode);
+    const modes = { mode: options.mode, directoryMode: 0o755 };
+    server.#socket = await listenOnUnixSocket(server.#server, options.path, modes).catch((e: unknown) => {
+      throw e instanceof SocketTakenError ? socketInUseError(e) : e;
+    });
     return server;
   }
 
@@ -118,7 +109,7 @@ export class PluginServer {
     await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, DRAIN_MS).unref())]);
     this.#server.closeAllConnections();
     await closed;
-    rmSync(this.#options.path, { force: true });
+    this.#socket?.remove();
   }
 
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -192,23 +183,9 @@ function parseBody(bytes: Buffer): unknown {
   }
 }
 
-/** Removes a socket nobody listens on; refuses to touch a live one or anything else. */
-async function removeStaleSocket(path: string): Promise<void> {
-  let isSocket: boolean;
-  try {
-    isSocket = lstatSync(path).isSocket();
-  } catch {
-    return;
-  }
-  if (!isSocket) throw new SocketInUseError("SOCKET_PATH_TAKEN", `${path} exists and is not a socket; remove it`);
-  const live = await new Promise<boolean>((resolve) => {
-    const probe = createConnection(path, () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.on("error", () => resolve(false));
-  });
-  if (live)
-    throw new SocketInUseError("SOCKET_IN_USE", `another process serves ${path}; stop it or choose another --name`);
-  rmSync(path, { force: true });
+/** own6-docker's advice for a socket it cannot take, under the same codes. */
+function socketInUseError(e: SocketTakenError): SocketInUseError {
+  const message =
+    e.code === "SOCKET_IN_USE" ? `another process serves ${e.path}; stop it or choose another --name` : e.message;
+  return new SocketInUseError(e.code, message);
 }
