@@ -73,17 +73,10 @@ async function probeFor(netns: string, ifname: string, prefix: Prefix, config: A
 }
 
 async function del({ env, conf, log, connections }: PluginRequest): Promise<void> {
-  const ipam = lenientIpam(conf);
-  const dataDir = dataDirOf(ipam);
-  const store = storeOf(ipam);
-  if (!Reservations.exist(dataDir, conf.name, store)) return;
-  const reservations = await Reservations.open(dataDir, conf.name, store, connections);
-  try {
+  await withExistingReservations(conf, connections, async (reservations) => {
     const released = await reservations.release(ownerOf(env.containerId, env.ifname));
     log.info("released", { addresses: released.map((r) => r.address) });
-  } finally {
-    reservations.close();
-  }
+  });
 }
 
 async function check({ env, conf, connections }: PluginRequest): Promise<void> {
@@ -102,14 +95,28 @@ async function check({ env, conf, connections }: PluginRequest): Promise<void> {
 
 async function gc({ conf, log, connections }: PluginRequest): Promise<void> {
   const valid = validAttachments(conf.raw);
+  await withExistingReservations(conf, connections, async (reservations) => {
+    const { released, failed } = await reservations.collect(valid);
+    reportCollected(log, released, failed);
+  });
+}
+
+/**
+ * Runs `use` on the network's reservations, if it has any: DEL and GC must succeed on a network
+ * that never had an ADD, and on a configuration that went bad after it ({@link lenientIpam}).
+ */
+async function withExistingReservations(
+  conf: PluginRequest["conf"],
+  connections: PluginRequest["connections"],
+  use: (reservations: Reservations) => Promise<void>,
+): Promise<void> {
   const ipam = lenientIpam(conf);
   const dataDir = dataDirOf(ipam);
   const store = storeOf(ipam);
   if (!Reservations.exist(dataDir, conf.name, store)) return;
   const reservations = await Reservations.open(dataDir, conf.name, store, connections);
   try {
-    const { released, failed } = await reservations.collect(valid);
-    reportCollected(log, released, failed);
+    await use(reservations);
   } finally {
     reservations.close();
   }
