@@ -1,3 +1,5 @@
+import { readWord } from "./words.js";
+
 // SHA-256's compression function, written out for the rfc7217 hot path. noble's `_SHA256` keeps
 // its working state in eight object fields and its message schedule in a shared module array,
 // and offers no API to compress one block from a given midstate into caller-owned words: a
@@ -47,11 +49,7 @@ export const SHA256_IV: Readonly<Int32Array> = Int32Array.of(
  */
 export function bigEndianWords(bytes: Uint8Array): Int32Array {
   const words = new Int32Array(bytes.length >> 2);
-  for (let i = 0; i < words.length; i++) {
-    const at = 4 * i;
-    words[i] =
-      ((bytes[at] ?? 0) << 24) | ((bytes[at + 1] ?? 0) << 16) | ((bytes[at + 2] ?? 0) << 8) | (bytes[at + 3] ?? 0);
-  }
+  for (let i = 0; i < words.length; i++) words[i] = readWord(bytes, 4 * i);
   return words;
 }
 
