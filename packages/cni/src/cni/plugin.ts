@@ -131,15 +131,11 @@ async function checkHostSide(master: string, hostIf: string, leases: readonly Ad
 async function gc({ conf, log, connections }: PluginRequest): Promise<void> {
   const valid = validAttachments(conf.raw);
   const { dataDir, master, store } = lenientCniConfig(conf);
-  if (!Reservations.exist(dataDir, conf.name, store)) return;
-  const reservations = await Reservations.open(dataDir, conf.name, store, connections);
-  try {
+  await Reservations.withExisting(dataDir, conf.name, store, connections, async (reservations) => {
     const { released, failed } = await reservations.collect(valid);
     if (master) await detachHost(master, addressesOf(released));
     reportCollected(log, released, failed);
-  } finally {
-    reservations.close();
-  }
+  });
 }
 
 async function status({ conf, connections }: PluginRequest): Promise<void> {

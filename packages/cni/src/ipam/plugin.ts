@@ -101,25 +101,14 @@ async function gc({ conf, log, connections }: PluginRequest): Promise<void> {
   });
 }
 
-/**
- * Runs `use` on the network's reservations, if it has any: DEL and GC must succeed on a network
- * that never had an ADD, and on a configuration that went bad after it ({@link lenientIpam}).
- */
+/** {@link Reservations.withExisting} for the network's `ipam` section, read leniently ({@link lenientIpam}). */
 async function withExistingReservations(
   conf: PluginRequest["conf"],
   connections: PluginRequest["connections"],
   use: (reservations: Reservations) => Promise<void>,
 ): Promise<void> {
   const ipam = lenientIpam(conf);
-  const dataDir = dataDirOf(ipam);
-  const store = storeOf(ipam);
-  if (!Reservations.exist(dataDir, conf.name, store)) return;
-  const reservations = await Reservations.open(dataDir, conf.name, store, connections);
-  try {
-    await use(reservations);
-  } finally {
-    reservations.close();
-  }
+  await Reservations.withExisting(dataDirOf(ipam), conf.name, storeOf(ipam), connections, use);
 }
 
 async function status({ conf, connections }: PluginRequest): Promise<void> {

@@ -116,6 +116,32 @@ export class Reservations {
     }
   }
 
+  /**
+   * Runs `use` on `network`'s reservations and closes them after, if the network has a database
+   * yet; does nothing otherwise. For DEL and GC, which must succeed on a network that never had
+   * an ADD without creating its database.
+   *
+   * @example
+   * ```ts
+   * await Reservations.withExisting(dataDir, conf.name, store, connections, (r) => r.release(owner));
+   * ```
+   */
+  static async withExisting(
+    dataDir: string,
+    network: string,
+    store: StoreSetting | undefined,
+    connections: SqliteConnections | undefined,
+    use: (reservations: Reservations) => Promise<unknown>,
+  ): Promise<void> {
+    if (!Reservations.exist(dataDir, network, store)) return;
+    const reservations = await Reservations.open(dataDir, network, store, connections);
+    try {
+      await use(reservations);
+    } finally {
+      reservations.close();
+    }
+  }
+
   #loadSecret(): Uint8Array {
     this.#secret ??= loadOrCreateSecret(join(this.#dataDir, "secret"));
     return this.#secret;
