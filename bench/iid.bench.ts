@@ -1,3 +1,6 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { _SHA1 } from "@noble/hashes/legacy.js";
 import { _SHA256 } from "@noble/hashes/sha2.js";
 import { createRfc7217, linuxIid, Prefix, rfc7217Message, systemdIid } from "@own6/core";
@@ -5,7 +8,7 @@ import siphash24 from "siphash24";
 // The compression is internal to the core package, so the bench reaches it by path; it is the
 // same code the generator runs.
 import { SHA256_IV, sha256Compress } from "../packages/core/src/iid/sha256.js";
-import { type Case, opsPerSecond, printTable, rate } from "./lib/measure.js";
+import { type Case, interleavedRates, median, printTable, rate } from "./lib/measure.js";
 
 // IIDs per second for each algorithm, next to the raw throughput of the primitive it is built
 // on, in the same run: one SHA-256 compression (rfc7217), one SHA-1 compression (linux), one
@@ -20,6 +23,10 @@ import { type Case, opsPerSecond, printTable, rate } from "./lib/measure.js";
 // throughput". The raw hash of an identifier is the compressions its HMAC needs, at the rate of
 // the compression it runs: efficiency >= 0.5 means the hash is at least half of an identifier's
 // time (docs/performance.md explains the choice against the other ratios printed).
+//
+// Each suite's cases are measured in interleaved rounds, and a process's figure is the median
+// over the rounds of a ratio taken within one round: a neighbour's burst on the shared machine
+// then moves one round, not the verdict.
 const TARGET_IIDS = 1e6;
 const TARGET_EFFICIENCY = 0.5;
 
@@ -112,26 +119,96 @@ function systemdSuite(): Suite {
   };
 }
 
-async function measure(suite: Suite): Promise<Record<string, string | number>> {
-  const ops = await opsPerSecond([suite.iid, suite.raw, ...(suite.own ? [suite.own] : [])]);
-  const iids = ops.get(suite.iid.name) ?? 0;
-  const raw = ops.get(suite.raw.name) ?? 1;
+/** One suite's figures in one process: medians over its rounds of ratios taken within a round. */
+interface Figures {
+  readonly algorithm: string;
+  readonly rawName: string;
+  readonly ownName: string;
+  readonly hashesPerIid: number;
+  readonly targeted: boolean;
+  readonly iids: number;
+  readonly raw: number;
+  readonly own: number;
+  readonly ratioRaw: number;
+  readonly ratioOwn: number;
+  readonly efficiency: number;
+}
+
+async function measure(suite: Suite): Promise<Figures> {
+  const rates = await interleavedRates([suite.iid, suite.raw, ...(suite.own ? [suite.own] : [])]);
+  const iids = rates.get(suite.iid.name) ?? [];
+  const raw = rates.get(suite.raw.name) ?? [];
   // linux and systemd run the library primitive itself.
-  const own = suite.own ? (ops.get(suite.own.name) ?? 1) : raw;
-  const efficiency = (iids * suite.hashesPerIid) / own;
+  const own = suite.own ? (rates.get(suite.own.name) ?? []) : raw;
+  // Ratios are taken within each round, where both sides shared the machine's conditions.
+  const perRound = (f: (i: number, base: number) => number, base: number[]) =>
+    median(iids.map((i, r) => f(i, base[r] ?? Number.NaN)));
   return {
     algorithm: suite.iid.name,
-    "IIDs/s": rate(iids),
-    "raw hash": suite.raw.name,
-    "raw/s": rate(raw),
-    "ratio IID:raw": (iids / raw).toFixed(3),
-    "hash own6 runs": suite.own?.name ?? "the raw hash",
-    "own6's/s": rate(own),
-    "ratio IID:own6's": (iids / own).toFixed(3),
-    "hashes/IID": suite.hashesPerIid,
-    efficiency: efficiency.toFixed(3),
-    target: suite.targeted ? verdict(iids, efficiency) : "-",
+    rawName: suite.raw.name,
+    ownName: suite.own?.name ?? "the raw hash",
+    hashesPerIid: suite.hashesPerIid,
+    targeted: suite.targeted ?? false,
+    iids: median(iids),
+    raw: median(raw),
+    own: median(own),
+    ratioRaw: perRound((i, r) => i / r, raw),
+    ratioOwn: perRound((i, o) => i / o, own),
+    efficiency: perRound((i, o) => (i * suite.hashesPerIid) / o, own),
   };
+}
+
+async function measureHere(): Promise<Figures[]> {
+  const suites = [
+    rfc7217Suite(dockerOwners, "64-hex owner"),
+    rfc7217Suite(shortOwners, "short owner"),
+    linuxSuite(),
+    systemdSuite(),
+  ];
+  const figures: Figures[] = [];
+  for (const suite of suites) figures.push(await measure(suite));
+  return figures;
+}
+
+// V8 compiles and places the generator's code anew in every process, and on this machine one
+// process's identifiers run up to 17% faster than another's while the compression alone holds
+// steady (docs/performance.md). So, as JMH forks a JVM for each measurement, the bench measures
+// in FORKS fresh processes, one after another, and prints the median over them with their range.
+const FORKS = 5;
+const FORK_ENV = "OWN6_IID_BENCH_FORK";
+
+async function fork(): Promise<Figures[]> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url)],
+    {
+      env: { ...process.env, [FORK_ENV]: "1" },
+    },
+  );
+  return JSON.parse(stdout) as Figures[];
+}
+
+function row(first: Figures, forks: readonly Figures[]): Record<string, string | number> {
+  const across = (key: "iids" | "raw" | "own" | "ratioRaw" | "ratioOwn" | "efficiency") => forks.map((f) => f[key]);
+  const iids = median(across("iids"));
+  const efficiency = median(across("efficiency"));
+  return {
+    algorithm: first.algorithm,
+    "IIDs/s": rate(iids),
+    "raw hash": first.rawName,
+    "raw/s": rate(median(across("raw"))),
+    "ratio IID:raw (forks' range)": withRange(across("ratioRaw")),
+    "hash own6 runs": first.ownName,
+    "own6's/s": rate(median(across("own"))),
+    "ratio IID:own6's": median(across("ratioOwn")).toFixed(3),
+    "hashes/IID": first.hashesPerIid,
+    "efficiency (forks' range)": withRange(across("efficiency")),
+    target: first.targeted ? verdict(iids, efficiency) : "-",
+  };
+}
+
+function withRange(values: readonly number[]): string {
+  return `${median(values).toFixed(3)} (${Math.min(...values).toFixed(2)}-${Math.max(...values).toFixed(2)})`;
 }
 
 function verdict(iids: number, efficiency: number): string {
@@ -139,18 +216,21 @@ function verdict(iids: number, efficiency: number): string {
   return `>= 1 M/s, efficiency >= ${TARGET_EFFICIENCY}: ${met ? "met" : "MISSED"}`;
 }
 
-/** Runs the IID benchmark and returns its rows (also printed). */
+/** Runs the IID benchmark in {@link FORKS} fresh processes and returns its rows (also printed). */
 export async function run(): Promise<Record<string, string | number>[]> {
-  const suites = [
-    rfc7217Suite(dockerOwners, "64-hex owner"),
-    rfc7217Suite(shortOwners, "short owner"),
-    linuxSuite(),
-    systemdSuite(),
-  ];
-  const rows: Record<string, string | number>[] = [];
-  for (const suite of suites) rows.push(await measure(suite));
+  const forks: Figures[][] = [];
+  for (let i = 0; i < FORKS; i++) forks.push(await fork());
+  const rows = (forks[0] ?? []).map((first, s) =>
+    row(
+      first,
+      forks.map((f) => f[s] ?? first),
+    ),
+  );
   printTable(rows);
   return rows;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await run();
+if (import.meta.url === `file://${process.argv[1]}`) {
+  if (process.env[FORK_ENV] === "1") process.stdout.write(JSON.stringify(await measureHere()));
+  else await run();
+}
