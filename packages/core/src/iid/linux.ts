@@ -1,8 +1,9 @@
-import { _SHA1 } from "@noble/hashes/legacy.js";
 import { IidInputError } from "../errors.js";
 import { type Prefix, prefixBytes } from "../prefix.js";
 import { isLinuxReservedIid } from "./reserved.js";
 import { checkDadCounter, firstUsable, type IidResult, requireUpTo64 } from "./result.js";
+import { SHA1_IV, sha1Compress } from "./sha1.js";
+import { readWord } from "./words.js";
 
 /** The kernel's default `net.ipv6.idgen_retries`: the highest DAD counter it tries. */
 export const LINUX_IDGEN_RETRIES = 3;
@@ -24,36 +25,36 @@ export interface LinuxIidInput {
   readonly idgenRetries?: number;
 }
 
-// The kernel runs one SHA-1 compression and reads the raw state, skipping padding and
-// finalisation. No library offers that as an API, but noble's SHA-1 class has the compression
-// as a protected method, so a subclass reaches it without a hand-written SHA-1.
-class RawSha1 extends _SHA1 {
-  compressOnce(block: Uint8Array): number[] {
-    this.process(new DataView(block.buffer, block.byteOffset, 64), 0);
-    return this.get();
-  }
-}
-
 /**
- * The kernel's hash input: one 64-byte block {secret 16, prefix 8, hwaddr 32 zero-padded,
- * dad_count 1, zero 7} (addrconf.c, `ipv6_generate_stable_address`).
+ * The kernel's hash input as SHA-1's 16 big-endian words: one 64-byte block {secret 16,
+ * prefix 8, hwaddr 32 zero-padded, dad_count 1, zero 7} (addrconf.c,
+ * `ipv6_generate_stable_address`).
  */
-function kernelBlock(input: LinuxIidInput, dadCounter: number): Uint8Array {
-  const block = new Uint8Array(64);
-  block.set(input.secret, 0);
-  block.set(prefixBytes(input.prefix).subarray(0, 8), 16);
-  if (input.hwaddr) block.set(input.hwaddr, 24);
-  block[56] = dadCounter;
+function kernelBlock(input: LinuxIidInput, dadCounter: number): Int32Array {
+  const block = new Int32Array(16);
+  const network = prefixBytes(input.prefix);
+  for (let i = 0; i < 4; i++) block[i] = readWord(input.secret, 4 * i);
+  block[4] = readWord(network, 0);
+  block[5] = readWord(network, 4);
+  const hwaddr = input.hwaddr;
+  // readWord reads missing bytes as zero: the kernel's zero padding.
+  if (hwaddr) for (let i = 0; i < 8; i++) block[6 + i] = readWord(hwaddr, 4 * i);
+  block[14] = dadCounter << 24;
   return block;
 }
 
-/** The first two state words stored without a byte swap, as an x86 (little-endian) kernel does. */
-function kernelIid(block: Uint8Array): Uint8Array {
-  const [h0 = 0, h1 = 0] = new RawSha1().compressOnce(block);
+/**
+ * The kernel runs one SHA-1 compression and reads the raw state, skipping padding and
+ * finalisation; it stores the first two state words without a byte swap, as an x86
+ * (little-endian) kernel does.
+ */
+function kernelIid(block: Int32Array): Uint8Array {
+  const [h0 = 0, h1 = 0] = sha1Compress(SHA1_IV, block);
   const iid = new Uint8Array(8);
-  const view = new DataView(iid.buffer);
-  view.setUint32(0, h0 >>> 0, true);
-  view.setUint32(4, h1 >>> 0, true);
+  for (let i = 0; i < 4; i++) {
+    iid[i] = h0 >>> (8 * i);
+    iid[4 + i] = h1 >>> (8 * i);
+  }
   return iid;
 }
 
