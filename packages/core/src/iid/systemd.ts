@@ -34,20 +34,23 @@ function systemdRejects(address: Address): boolean {
   return SYSTEMD_QUIRK_RANGES.some((r) => r.contains(address));
 }
 
-function systemdMessage(input: SystemdIidInput, dadCounter: number): Uint8Array {
-  const parts = [
-    prefixBytes(input.prefix).subarray(0, 8),
-    utf8ToBytes(input.ifname),
-    input.hwaddr ?? new Uint8Array(0),
-    utf8ToBytes(input.ssid ?? ""),
-    Uint8Array.of(dadCounter),
-  ];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
+const NOTHING = new Uint8Array(0);
+
+/**
+ * systemd's hash input, prefix(8) ‖ ifname ‖ hwaddr ‖ ssid ‖ dad counter(1), with room for the
+ * counter left zero: the caller writes each counter it tries into the last byte, so the message
+ * is encoded once per address rather than once per counter.
+ */
+function systemdMessage(input: SystemdIidInput): Uint8Array {
+  const ifname = utf8ToBytes(input.ifname);
+  const hwaddr = input.hwaddr ?? NOTHING;
+  const ssid = input.ssid ? utf8ToBytes(input.ssid) : NOTHING;
+  const out = new Uint8Array(8 + ifname.length + hwaddr.length + ssid.length + 1);
+  const network = prefixBytes(input.prefix);
+  for (let i = 0; i < 8; i++) out[i] = network[i] ?? 0;
+  out.set(ifname, 8);
+  out.set(hwaddr, 8 + ifname.length);
+  out.set(ssid, 8 + ifname.length + hwaddr.length);
   return out;
 }
 
@@ -76,7 +79,11 @@ export function systemdIid(input: SystemdIidInput): IidResult {
   }
   requireUpTo64(input.prefix, "systemd");
   const first = checkDadCounter(input.dadCounter ?? 0, 255);
-  const derive = (dadCounter: number) => siphash24(systemdMessage(input, dadCounter), input.secret);
+  const message = systemdMessage(input);
+  const derive = (dadCounter: number) => {
+    message[message.length - 1] = dadCounter;
+    return siphash24(message, input.secret);
+  };
   const reserved = (iid: Uint8Array, address: Address) => systemdRejects(address) || isReservedIid(iid);
   return firstUsable(input.prefix, first, SYSTEMD_IDGEN_RETRIES - 1, derive, reserved, "systemd");
 }
