@@ -5,16 +5,18 @@ import { _SHA1 } from "@noble/hashes/legacy.js";
 import { _SHA256 } from "@noble/hashes/sha2.js";
 import { createRfc7217, linuxIid, Prefix, rfc7217Message, systemdIid } from "@own6/core";
 import siphash24 from "siphash24";
-// The compression is internal to the core package, so the bench reaches it by path; it is the
-// same code the generator runs.
+// The compressions are internal to the core package, so the bench reaches them by path; they are
+// the same code the generators run.
+import { SHA1_IV, sha1Compress } from "../packages/core/src/iid/sha1.js";
 import { SHA256_IV, sha256Compress } from "../packages/core/src/iid/sha256.js";
 import { type Case, interleavedRates, median, printTable, rate } from "./lib/measure.js";
 
 // IIDs per second for each algorithm, next to the raw throughput of the primitive it is built
 // on, in the same run: one SHA-256 compression (rfc7217), one SHA-1 compression (linux), one
 // SipHash-2-4 of the same message (systemd). The raw hash is the library's (noble, siphash24).
-// rfc7217 runs on own6's own SHA-256 compression (iid/sha256.ts), so that is measured too and
-// the ratio against it printed beside the ratio against noble's. HMAC needs at least two
+// rfc7217 runs on own6's own SHA-256 compression (iid/sha256.ts) and linux on its own SHA-1
+// compression (iid/sha1.ts), so those are measured too and the ratio against them printed beside
+// the ratio against noble's. HMAC needs at least two
 // compressions per identifier (inner and outer, with the keyed pads precomputed), so against
 // one compression of the same function 0.5 is the ceiling; efficiency is IIDs/s times
 // compressions per IID over the rate of the compression the generator actually runs.
@@ -99,10 +101,12 @@ function repeat(fn: () => void): void {
 function linuxSuite(): Suite {
   const sha = new Sha1Compression();
   const block = new DataView(new ArrayBuffer(64));
+  const words = new Int32Array(16);
   return {
     hashesPerIid: 1,
     iid: { name: "linux IID", batch: BATCH, run: () => repeat(() => linuxIid({ prefix, secret })) },
     raw: { name: "SHA-1 compression (noble)", batch: BATCH, run: () => repeat(() => sha.compress(block)) },
+    own: { name: "SHA-1 compression (own6)", batch: BATCH, run: () => repeat(() => sha1Compress(SHA1_IV, words)) },
   };
 }
 
@@ -138,7 +142,7 @@ async function measure(suite: Suite): Promise<Figures> {
   const rates = await interleavedRates([suite.iid, suite.raw, ...(suite.own ? [suite.own] : [])]);
   const iids = rates.get(suite.iid.name) ?? [];
   const raw = rates.get(suite.raw.name) ?? [];
-  // linux and systemd run the library primitive itself.
+  // systemd runs the library primitive itself.
   const own = suite.own ? (rates.get(suite.own.name) ?? []) : raw;
   // Ratios are taken within each round, where both sides shared the machine's conditions.
   const perRound = (f: (i: number, base: number) => number, base: number[]) =>
